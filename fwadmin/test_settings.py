@@ -1,0 +1,15 @@
+"""Settings for the test suite: the real settings with safe, fixed test values."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-used-anywhere-else")
+os.environ.setdefault("DJANGO_DEBUG", "false")
+# Tests point the client at the local sandbox; never at real FinerWorks.
+os.environ["FINERWORKS_BASE_URL"] = "http://127.0.0.1:9"
+os.environ["FINERWORKS_WEB_API_KEY"] = ""
+os.environ["FINERWORKS_APP_KEY"] = ""
+
+from fwadmin.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+FINERWORKS_TIMEOUT = 1.0

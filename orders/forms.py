@@ -1,0 +1,170 @@
+"""Forms: they turn query strings and posts into clean values or clear messages."""
+
+from django import forms
+from django.db.models import Q, QuerySet
+
+from .models import FinerWorksCall, PendingOrder
+from .permissions import accounts_for_user
+
+SORTS = {
+    "fulfillment_id": ("fulfillment_id",),
+    "order_po": ("order_po", "fulfillment_id"),
+    "recipient": ("recipient_name", "fulfillment_id"),
+    "account": ("account__name", "fulfillment_id"),
+    "source": ("source", "fulfillment_id"),
+    "shipping": ("shipping_code", "fulfillment_id"),
+    "items": ("total_quantity", "fulfillment_id"),
+    "test_mode": ("test_mode", "fulfillment_id"),
+    "state": ("state", "fulfillment_id"),
+    "first_seen": ("first_seen_at", "fulfillment_id"),
+}
+SORT_CHOICES = [(k, k) for k in SORTS] + [(f"-{k}", f"-{k}") for k in SORTS]
+DEFAULT_SORT = "-first_seen"
+PAGE_SIZES = [25, 50, 100, 200]
+MAX_IDS_POSTED = 1000
+
+
+class OrderFilterForm(forms.Form):
+    """The list view's search, filters, sort and page size (all from the query string)."""
+
+    q = forms.CharField(required=False, max_length=200, label="Search")
+    account = forms.ModelChoiceField(queryset=None, required=False, empty_label="All accounts")
+    state = forms.ChoiceField(
+        required=False,
+        choices=[("", "Pending"), *[(s, s.capitalize()) for s in ("gone", "deleted", "all")]],
+    )
+    source = forms.CharField(required=False, max_length=50)
+    shipping_code = forms.CharField(required=False, max_length=20, label="Shipping")
+    test_mode = forms.ChoiceField(
+        required=False, choices=[("", "Test or live"), ("yes", "Test only"), ("no", "Live only")]
+    )
+    sort = forms.ChoiceField(required=False, choices=SORT_CHOICES)
+    page_size = forms.TypedChoiceField(
+        required=False, coerce=int, choices=[(n, n) for n in PAGE_SIZES], empty_value=25
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = accounts_for_user(user)
+
+    def value(self, name, default=None):
+        """The cleaned value, or the default when missing or invalid (errors are shown)."""
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        value = self.cleaned_data.get(name)
+        return default if value in (None, "") else value
+
+    def filter(self, orders: QuerySet[PendingOrder]) -> QuerySet[PendingOrder]:
+        state = self.value("state", PendingOrder.State.PENDING)
+        if state != "all":
+            orders = orders.filter(state=state)
+        if account := self.value("account"):
+            orders = orders.filter(account=account)
+        if source := self.value("source"):
+            orders = orders.filter(source__iexact=source.strip())
+        if shipping := self.value("shipping_code"):
+            orders = orders.filter(shipping_code__iexact=shipping.strip())
+        test_mode = self.value("test_mode")
+        if test_mode:
+            orders = orders.filter(test_mode=test_mode == "yes")
+        if q := self.value("q", "").strip():
+            match = (
+                Q(order_po__icontains=q)
+                | Q(recipient_name__icontains=q)
+                | Q(recipient_email__icontains=q)
+            )
+            if q.lstrip("#").isdigit() and len(q) < 19:
+                match |= Q(fulfillment_id=int(q.lstrip("#")))
+            orders = orders.filter(match)
+        return orders
+
+    def ordering(self) -> list[str]:
+        sort = self.value("sort", DEFAULT_SORT)
+        fields = SORTS[sort.lstrip("-")]
+        return [f"-{f}" for f in fields] if sort.startswith("-") else list(fields)
+
+    def describe(self) -> str:
+        """The filter in words, for the confirmation page ("source = excel, account Acme")."""
+        parts = []
+        state = self.value("state", "pending")
+        parts.append("in any state" if state == "all" else f"state = {state}")
+        for name in ("account", "source", "shipping_code"):
+            if value := self.value(name):
+                parts.append(f"{self.fields[name].label or name} = {value}")
+        if test_mode := self.value("test_mode"):
+            parts.append("test orders only" if test_mode == "yes" else "live orders only")
+        if q := self.value("q"):
+            parts.append(f'matching "{q}"')
+        return ", ".join(parts)
+
+
+class SelectionForm(forms.Form):
+    """The orders ticked on the list page (local ids), or "all matching the filter"."""
+
+    orders = forms.CharField(required=False)  # read as a list in clean_orders
+    select_all = forms.BooleanField(required=False)
+
+    def __init__(self, data, **kwargs):
+        super().__init__(data, **kwargs)
+        self.posted_ids = data.getlist("orders") if hasattr(data, "getlist") else []
+
+    def clean_orders(self) -> list[int]:
+        ids = []
+        for raw in self.posted_ids:
+            if not raw.isdigit() or len(raw) > 18 or int(raw) < 1:
+                raise forms.ValidationError(f"“{raw[:30]}” is not an order id.")
+            ids.append(int(raw))
+        if len(ids) > MAX_IDS_POSTED:
+            raise forms.ValidationError(
+                f"Select at most {MAX_IDS_POSTED} orders by hand; use “select all matching”."
+            )
+        return sorted(set(ids))
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("select_all") and not data.get("orders"):
+            raise forms.ValidationError("Select at least one order to delete.")
+        return data
+
+
+class ConfirmDeletionForm(forms.Form):
+    acknowledge_unverified = forms.BooleanField(
+        required=False,
+        label="I understand FinerWorks has not been shown to honour this account's key.",
+    )
+
+
+class CallFilterForm(forms.Form):
+    """Filters of the audit page."""
+
+    endpoint = forms.ChoiceField(
+        required=False,
+        choices=[("", "All endpoints")]
+        + [(e, e) for e in ("list_pending_orders", "delete_pending_orders", "test_my_credentials")],
+    )
+    outcome = forms.CharField(required=False, max_length=30)
+    user = forms.CharField(required=False, max_length=150)
+    account = forms.ModelChoiceField(queryset=None, required=False, empty_label="All accounts")
+    date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    deletion = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = accounts_for_user(user)
+
+    def filter(self, calls: QuerySet[FinerWorksCall]) -> QuerySet[FinerWorksCall]:
+        self.is_valid()
+        data = self.cleaned_data
+        if data.get("endpoint"):
+            calls = calls.filter(endpoint=data["endpoint"])
+        if data.get("outcome"):
+            calls = calls.filter(outcome=data["outcome"].strip())
+        if data.get("user"):
+            calls = calls.filter(acting_username=data["user"].strip())
+        if data.get("account"):
+            calls = calls.filter(account=data["account"])
+        if data.get("date"):
+            calls = calls.filter(created_at__date=data["date"])
+        if data.get("deletion"):
+            calls = calls.filter(bulk_deletion_id=data["deletion"])
+        return calls

@@ -1,0 +1,31 @@
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
+
+from orders.models import FinerWorksAccount
+from orders.services import pending_orders_sync
+
+
+class Command(BaseCommand):
+    help = "Mirror FinerWorks pending orders (all accounts, or one by name or account key)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--account", help="Account name or account_key to sync alone.")
+
+    def handle(self, *args, account=None, **options):
+        target = None
+        if account:
+            target = FinerWorksAccount.objects.filter(
+                Q(name=account) | Q(account_key=account)
+            ).first()
+            if target is None:
+                raise CommandError(f"No FinerWorks account named or keyed {account!r}.")
+        try:
+            summaries = pending_orders_sync(account=target)
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from exc
+        for summary in summaries:
+            self.stdout.write(str(summary))
+        failed = [s for s in summaries if not s.ok]
+        if failed:
+            raise CommandError(f"Sync failed for {len(failed)} account(s): {failed[0].error}")

@@ -1,0 +1,28 @@
+"""Use cases of fwadmin. Views, admin, tasks and commands call these; only these call
+FinerWorks (through orders.finerworks.client) and write the mirror and the audit."""
+
+from .accounts import account_owner_get_or_create, finerworks_account_verify, mirror_staleness
+from .audit import finerworks_call_record, finerworks_call_refusal_record
+from .deletion import (
+    bulk_deletion_accounts,
+    bulk_deletion_confirm,
+    bulk_deletion_create,
+    bulk_deletion_run,
+    bulk_deletion_totals,
+)
+from .sync import SyncSummary, pending_orders_sync
+
+__all__ = [
+    "SyncSummary",
+    "account_owner_get_or_create",
+    "bulk_deletion_confirm",
+    "bulk_deletion_create",
+    "bulk_deletion_accounts",
+    "bulk_deletion_run",
+    "bulk_deletion_totals",
+    "finerworks_account_verify",
+    "finerworks_call_record",
+    "finerworks_call_refusal_record",
+    "mirror_staleness",
+    "pending_orders_sync",
+]

@@ -1,0 +1,141 @@
+"""The audit trail: one FinerWorksCall row per HTTP attempt, and the client that feeds it."""
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+
+from orders.finerworks.client import FinerWorksClient, FinerWorksResponse
+from orders.finerworks.errors import FinerWorksError, MissingCredentials
+from orders.models import BulkDeletion, FinerWorksAccount, FinerWorksCall
+
+ALLOWED_PAYLOAD_KEYS = ("ids", "account_key")
+
+
+def _username(user) -> str:
+    return user.get_username() if user is not None and user.is_authenticated else ""
+
+
+def _user_or_none(user):
+    return user if user is not None and user.is_authenticated else None
+
+
+def _allow_listed(payload: dict | None) -> dict:
+    return {k: v for k, v in (payload or {}).items() if k in ALLOWED_PAYLOAD_KEYS}
+
+
+def finerworks_call_record(
+    *,
+    result: FinerWorksResponse | FinerWorksError,
+    purpose: str,
+    account: FinerWorksAccount | None,
+    acting_user=None,
+    bulk_deletion: BulkDeletion | None = None,
+) -> FinerWorksCall:
+    """Record one attempt (answer or failure) durably.
+
+    durable=True: the row commits on its own, so no later error can roll the audit back,
+    and wrapping a FinerWorks call in a transaction fails loudly instead of silently.
+    """
+    fields = {
+        "endpoint": result.endpoint,
+        "request_payload": _allow_listed(result.payload),
+        "http_status": result.http_status,
+        "outcome": result.outcome,
+        "reference_id": result.reference_id or "",
+        "body_excerpt": result.body_excerpt or "",
+        "duration_ms": result.elapsed_ms,
+        "attempt": result.attempt,
+    }
+    if isinstance(result, FinerWorksError):
+        fields.update(
+            status_message=result.status_message or "",
+            error_class=type(result).__name__,
+            error_text=str(result),
+        )
+    else:
+        fields.update(
+            success=result.success,
+            status_code=result.status_code,
+            status_message=result.message or "",
+            debug=result.debug,
+        )
+    with transaction.atomic(durable=True):
+        return FinerWorksCall.objects.create(
+            acting_user=_user_or_none(acting_user),
+            acting_username=_username(acting_user),
+            purpose=purpose,
+            account=account,
+            bulk_deletion=bulk_deletion,
+            **fields,
+        )
+
+
+def finerworks_call_refusal_record(
+    *,
+    endpoint: str,
+    purpose: str,
+    account: FinerWorksAccount | None,
+    acting_user,
+    reason: str,
+    ids=(),
+    bulk_deletion: BulkDeletion | None = None,
+) -> FinerWorksCall:
+    """Record a call fwadmin refused to make (nothing was sent to FinerWorks)."""
+    payload = {"ids": sorted(ids)} if ids else {}
+    if account is not None and account.account_key:
+        payload["account_key"] = account.account_key
+    with transaction.atomic(durable=True):
+        return FinerWorksCall.objects.create(
+            acting_user=_user_or_none(acting_user),
+            acting_username=_username(acting_user),
+            endpoint=endpoint,
+            purpose=purpose,
+            account=account,
+            bulk_deletion=bulk_deletion,
+            request_payload=payload,
+            outcome="refused",
+            error_class="Refused",
+            error_text=reason,
+            attempt=0,
+        )
+
+
+def finerworks_client(
+    *,
+    purpose: str,
+    account: FinerWorksAccount | None,
+    acting_user=None,
+    bulk_deletion: BulkDeletion | None = None,
+) -> FinerWorksClient:
+    """A client configured from settings whose every attempt lands in the audit table."""
+    if not settings.FINERWORKS_WEB_API_KEY or not settings.FINERWORKS_APP_KEY:
+        raise ImproperlyConfigured(
+            "FinerWorks credentials are not configured: set FINERWORKS_WEB_API_KEY and "
+            "FINERWORKS_APP_KEY (or run `make run` to use the local sandbox)."
+        )
+
+    def record(result):
+        finerworks_call_record(
+            result=result,
+            purpose=purpose,
+            account=account,
+            acting_user=acting_user,
+            bulk_deletion=bulk_deletion,
+        )
+
+    return FinerWorksClient(
+        base_url=settings.FINERWORKS_BASE_URL,
+        web_api_key=settings.FINERWORKS_WEB_API_KEY,
+        app_key=settings.FINERWORKS_APP_KEY,
+        timeout=settings.FINERWORKS_TIMEOUT,
+        on_attempt=record,
+    )
+
+
+__all__ = [
+    "FinerWorksError",
+    "MissingCredentials",
+    "finerworks_call_record",
+    "finerworks_call_refusal_record",
+    "finerworks_client",
+]

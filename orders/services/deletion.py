@@ -1,0 +1,316 @@
+"""Delete pending orders at FinerWorks: freeze, confirm, then per account pre-flight,
+send in chunks and verify by re-listing. Only verified disappearance marks an order deleted.
+
+FinerWorks' delete answer carries no per-id result and an unauthorised account_key is
+silently ignored (see shared/reference/finerworks-api.md sections 5.2 and 7), hence the
+re-listing around every send and the refusal to send any key the user is not granted.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from orders.finerworks.errors import (
+    ConnectionFailed,
+    CredentialsRejected,
+    FinerWorksError,
+    RateLimited,
+    RequestRejected,
+)
+from orders.models import BulkDeletion, BulkDeletionItem, FinerWorksAccount, PendingOrder
+from orders.permissions import user_can_delete_at_finerworks, user_may_act_for
+from orders.selectors import pending_orders_for_user
+
+from .audit import finerworks_call_refusal_record, finerworks_client
+
+Outcome = BulkDeletionItem.Outcome
+# Ids per list_pending_orders call when checking before and after sending.
+LIST_CHUNK = 500
+
+
+@dataclass
+class DeletionTotals:
+    by_outcome: dict = field(default_factory=dict)
+    by_account: dict = field(default_factory=dict)  # account name -> {outcome: n}
+
+    def count(self, *outcomes) -> int:
+        return sum(self.by_outcome.get(o, 0) for o in outcomes)
+
+
+def _chunks(values: list, size: int):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def bulk_deletion_create(
+    *,
+    user,
+    orders: QuerySet[PendingOrder],
+    via: str = "dashboard",
+    scope_description: str = "",
+    reason: str = "",
+) -> BulkDeletion:
+    """Freeze the user's selection into a deletion awaiting confirmation. Sends nothing.
+
+    The selection is re-scoped here: orders outside the user's accounts or no longer
+    pending drop out, whatever the caller passed.
+    """
+    if not user_can_delete_at_finerworks(user):
+        raise PermissionDenied("You may not delete orders at FinerWorks.")
+    scoped = pending_orders_for_user(user).filter(
+        state=PendingOrder.State.PENDING, pk__in=orders.values("pk")
+    )
+    rows = list(scoped.values_list("pk", "account_id", "fulfillment_id"))
+    if not rows:
+        raise ValidationError("No pending orders were selected.")
+    with transaction.atomic():
+        deletion = BulkDeletion.objects.create(
+            created_by=user,
+            created_by_username=user.get_username(),
+            via=via,
+            scope_description=scope_description,
+            reason=reason,
+        )
+        BulkDeletionItem.objects.bulk_create(
+            [
+                BulkDeletionItem(
+                    deletion=deletion, order_id=pk, account_id=acct, fulfillment_id=fid
+                )
+                for pk, acct, fid in rows
+            ],
+            batch_size=1000,
+        )
+    return deletion
+
+
+def bulk_deletion_accounts(deletion: BulkDeletion) -> list[FinerWorksAccount]:
+    ids = deletion.items.values("account_id")
+    return list(FinerWorksAccount.objects.filter(pk__in=ids).order_by("name"))
+
+
+def bulk_deletion_confirm(
+    *, deletion: BulkDeletion, user, unverified_accounts_acknowledged: bool = False
+) -> bool:
+    """Start the deletion once: claim its orders so no other deletion sends them.
+
+    Returns False when it was already confirmed (a double submit runs nothing twice).
+    """
+    if deletion.created_by_id != user.pk or not user_can_delete_at_finerworks(user):
+        raise PermissionDenied("Only the person who prepared this deletion may confirm it.")
+    unverified = [a.name for a in bulk_deletion_accounts(deletion) if a.needs_verification]
+    if unverified and not unverified_accounts_acknowledged:
+        raise ValidationError(
+            "FinerWorks has not been shown to honour the account key of "
+            + ", ".join(unverified)
+            + ". Tick the box to confirm you want to delete for it anyway."
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        started = BulkDeletion.objects.filter(
+            pk=deletion.pk, state=BulkDeletion.State.AWAITING
+        ).update(state=BulkDeletion.State.RUNNING, confirmed_at=now)
+        if not started:
+            return False
+        # A conditional update is the claim: of two overlapping deletions only one wins a row.
+        PendingOrder.objects.filter(
+            pk__in=deletion.items.values("order_id"),
+            state=PendingOrder.State.PENDING,
+            claimed_by__isnull=True,
+        ).update(claimed_by=deletion)
+        lost = deletion.items.exclude(order__claimed_by=deletion).values_list(
+            "pk", "order__state", "order__claimed_by__created_by_username"
+        )
+        by_note = defaultdict(list)
+        for pk, state, holder in lost:
+            if holder:
+                by_note[(Outcome.CLAIMED, f"Already being deleted by {holder}.")].append(pk)
+            else:
+                note = f"No longer pending in the mirror ({state})."
+                by_note[(Outcome.NOT_SENT, note)].append(pk)
+        for (outcome, note), pks in by_note.items():
+            for chunk in _chunks(pks, 1000):
+                BulkDeletionItem.objects.filter(pk__in=chunk).update(outcome=outcome, note=note)
+    deletion.refresh_from_db()
+    return True
+
+
+class _StopRun(Exception):
+    """Nothing more can get through to FinerWorks in this run."""
+
+
+def bulk_deletion_run(*, deletion: BulkDeletion, acting_user) -> DeletionTotals:
+    """Send a confirmed deletion to FinerWorks and settle every item.
+
+    Per account FinerWorks sees: list_pending_orders with the ids (pre-flight), then
+    delete_pending_orders in chunks of FINERWORKS_DELETE_BATCH_SIZE, then
+    list_pending_orders with the sent ids (verification). Every attempt is audited and
+    linked to the deletion. Items already sent but not verified (a run that died) are
+    verified first and never resent blindly.
+    """
+    deletion.refresh_from_db()
+    if deletion.state != BulkDeletion.State.RUNNING:
+        return bulk_deletion_totals(deletion)
+    stop_reason = ""
+    for account in bulk_deletion_accounts(deletion):
+        items = deletion.items.filter(account=account)
+        if stop_reason:
+            _settle(items.filter(outcome=Outcome.SELECTED), Outcome.NOT_SENT, stop_reason)
+            continue
+        try:
+            _run_account(deletion, account, items, acting_user)
+        except _StopRun as exc:
+            stop_reason = str(exc)
+            _settle(items.filter(outcome=Outcome.SELECTED), Outcome.NOT_SENT, stop_reason)
+
+    PendingOrder.objects.filter(claimed_by=deletion).update(claimed_by=None)
+    deletion.state = BulkDeletion.State.FAILED if stop_reason else BulkDeletion.State.FINISHED
+    if deletion.cancel_requested and not stop_reason:
+        deletion.state = BulkDeletion.State.CANCELLED
+    deletion.error_message = stop_reason
+    deletion.finished_at = timezone.now()
+    deletion.save(update_fields=["state", "error_message", "finished_at"])
+    return bulk_deletion_totals(deletion)
+
+
+def _run_account(deletion, account, items, acting_user) -> None:
+    def client(purpose):
+        return finerworks_client(
+            purpose=purpose, account=account, acting_user=acting_user, bulk_deletion=deletion
+        )
+
+    key = account.account_key or None
+    # Checked again at run time: a grant may have been revoked since confirmation.
+    if not (user_can_delete_at_finerworks(acting_user) and user_may_act_for(acting_user, account)):
+        selected = items.filter(outcome=Outcome.SELECTED)
+        reason = f"{acting_user} may not act for the FinerWorks account {account}."
+        finerworks_call_refusal_record(
+            endpoint="delete_pending_orders",
+            purpose="delete",
+            account=account,
+            acting_user=acting_user,
+            reason=reason,
+            ids=list(selected.values_list("fulfillment_id", flat=True)),
+            bulk_deletion=deletion,
+        )
+        _settle(selected, Outcome.NOT_SENT, reason)
+        return
+
+    # A previous run may have died after sending: verify those before anything else.
+    _verify(deletion, account, items, client("verify"), key, acting_user)
+
+    to_check = sorted(
+        items.filter(outcome=Outcome.SELECTED).values_list("fulfillment_id", flat=True)
+    )
+    if not to_check:
+        return
+    try:
+        listed = _listed(client("preflight"), to_check, key)
+    except CredentialsRejected as exc:
+        raise _StopRun(f"FinerWorks rejected the API credentials: {exc}") from exc
+    except FinerWorksError as exc:
+        _settle(
+            items.filter(outcome=Outcome.SELECTED),
+            Outcome.NOT_SENT,
+            f"Pre-flight check failed, nothing sent for this account: {exc}",
+        )
+        return
+    gone = [fid for fid in to_check if fid not in listed]
+    for chunk in _chunks(gone, 1000):
+        _mark_orders_gone(items.filter(fulfillment_id__in=chunk))
+
+    delete_client = client("delete")
+    for chunk in _chunks(sorted(listed), settings.FINERWORKS_DELETE_BATCH_SIZE):
+        if BulkDeletion.objects.filter(pk=deletion.pk, cancel_requested=True).exists():
+            deletion.cancel_requested = True
+            _settle(items.filter(outcome=Outcome.SELECTED), Outcome.NOT_SENT, "Cancelled.")
+            break
+        chunk_items = items.filter(fulfillment_id__in=chunk)
+        # Marked before sending: if this process dies, the next run verifies, not resends.
+        chunk_items.update(outcome=Outcome.SENDING, note="")
+        try:
+            delete_client.delete_pending_orders(chunk, account_key=key)
+        except CredentialsRejected as exc:
+            _settle(chunk_items, Outcome.REJECTED, str(exc))
+            raise _StopRun(f"FinerWorks rejected the API credentials: {exc}") from exc
+        except (ConnectionFailed, RateLimited) as exc:
+            # Nothing was processed; FinerWorks is out of reach, so stop instead of hammering.
+            _settle(chunk_items, Outcome.NOT_SENT, str(exc))
+            raise _StopRun(f"FinerWorks could not be reached: {exc}") from exc
+        except RequestRejected as exc:
+            _settle(chunk_items, Outcome.REJECTED, str(exc))
+        except FinerWorksError:
+            pass  # outcome unknown (timeout, 5xx, unreadable answer): verification decides
+    _verify(deletion, account, items, client("verify"), key, acting_user)
+
+
+def _listed(client, fids: list[int], key) -> set[int]:
+    listed = set()
+    for chunk in _chunks(fids, LIST_CHUNK):
+        response = client.list_pending_orders(ids=chunk, account_key=key)
+        for record in response.orders:
+            try:
+                listed.add(int(record["fulfillment_id"]))
+            except (KeyError, TypeError, ValueError):
+                continue
+    return listed
+
+
+def _verify(deletion, account, items, client, key, acting_user) -> None:
+    sent = items.filter(outcome=Outcome.SENDING)
+    fids = sorted(sent.values_list("fulfillment_id", flat=True))
+    if not fids:
+        return
+    try:
+        listed = _listed(client, fids, key)
+    except FinerWorksError as exc:
+        _settle(
+            sent,
+            Outcome.UNVERIFIED,
+            f"Sent, but FinerWorks could not be re-listed to check: {exc}. Refresh to settle.",
+        )
+        return
+    still = [fid for fid in fids if fid in listed]
+    deleted = [fid for fid in fids if fid not in listed]
+    for chunk in _chunks(still, 1000):
+        _settle(
+            items.filter(fulfillment_id__in=chunk),
+            Outcome.STILL_PENDING,
+            "FinerWorks still lists this order after the delete.",
+        )
+    now = timezone.now()
+    for chunk in _chunks(deleted, 1000):
+        chunk_items = items.filter(fulfillment_id__in=chunk)
+        PendingOrder.objects.filter(pk__in=chunk_items.values("order_id")).update(
+            state=PendingOrder.State.DELETED,
+            state_changed_at=now,
+            deleted_by=acting_user if acting_user and acting_user.is_authenticated else None,
+            deleted_by_username=acting_user.get_username() if acting_user else "",
+            deleted_by_deletion=deletion,
+        )
+        _settle(chunk_items, Outcome.DELETED, "")
+
+
+def _mark_orders_gone(items) -> None:
+    PendingOrder.objects.filter(
+        pk__in=items.values("order_id"), state=PendingOrder.State.PENDING
+    ).update(state=PendingOrder.State.GONE, state_changed_at=timezone.now())
+    _settle(items, Outcome.ALREADY_GONE, "FinerWorks no longer listed it; nothing sent.")
+
+
+def _settle(items, outcome: str, note: str) -> None:
+    items.update(outcome=outcome, note=note[:500])
+
+
+def bulk_deletion_totals(deletion: BulkDeletion) -> DeletionTotals:
+    totals = DeletionTotals()
+    rows = deletion.items.values("account__name", "outcome").annotate(n=Count("pk"))
+    for row in rows:
+        outcome, n = row["outcome"], row["n"]
+        totals.by_outcome[outcome] = totals.by_outcome.get(outcome, 0) + n
+        totals.by_account.setdefault(row["account__name"], {})[outcome] = n
+    return totals

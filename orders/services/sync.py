@@ -1,0 +1,210 @@
+"""Mirror FinerWorks' pending orders: one full snapshot per account, upserted in bulk."""
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from orders.finerworks.errors import CredentialsRejected, FinerWorksError
+from orders.models import FinerWorksAccount, PendingOrder
+
+from .accounts import account_owner_get_or_create
+from .audit import finerworks_client
+
+BATCH_SIZE = 1000
+# Columns refreshed when an order's record changed (or it came back after being gone).
+MIRRORED_FIELDS = [
+    "order_po",
+    "recipient_name",
+    "recipient_company",
+    "recipient_country",
+    "recipient_email",
+    "source",
+    "shipping_code",
+    "test_mode",
+    "item_count",
+    "total_quantity",
+    "first_sku",
+    "first_title",
+    "raw",
+    "raw_hash",
+    "last_seen_at",
+    "state",
+    "state_changed_at",
+]
+
+
+@dataclass
+class SyncSummary:
+    account: FinerWorksAccount
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    gone: int = 0
+    duration_ms: int = 0
+    error: FinerWorksError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def __str__(self):
+        if self.error is not None:
+            return f"{self.account}: sync failed, nothing changed. {self.error}"
+        return (
+            f"{self.account}: {self.new} new, {self.changed} changed, "
+            f"{self.unchanged} unchanged, {self.gone} gone ({self.duration_ms} ms)"
+        )
+
+
+def _text(value, limit: int) -> str:
+    return str(value or "")[:limit]
+
+
+def record_hash(record: dict) -> str:
+    canonical = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def mirrored_fields(record: dict) -> dict:
+    """The list-view columns derived from one FinerWorks pending-order record."""
+    recipient = record.get("recipient") or {}
+    items = [i for i in record.get("order_items") or [] if isinstance(i, dict)]
+    first = items[0] if items else {}
+    name = " ".join(
+        str(part) for part in (recipient.get("first_name"), recipient.get("last_name")) if part
+    )
+    quantity = 0
+    for item in items:
+        try:
+            quantity += max(int(item.get("product_qty") or 0), 0)
+        except (TypeError, ValueError):
+            pass
+    return {
+        "order_po": _text(record.get("order_po"), 200),
+        "recipient_name": _text(name, 200),
+        "recipient_company": _text(recipient.get("company_name"), 200),
+        "recipient_country": _text(recipient.get("country_code"), 10),
+        "recipient_email": _text(recipient.get("email"), 254),
+        "source": _text(record.get("source"), 50),
+        "shipping_code": _text(record.get("shipping_code"), 20),
+        "test_mode": bool(record.get("test_mode")),
+        "item_count": len(items),
+        "total_quantity": quantity,
+        "first_sku": _text(first.get("product_sku"), 100),
+        "first_title": _text(first.get("product_title"), 300),
+    }
+
+
+def _accounts(account: FinerWorksAccount | None) -> list[FinerWorksAccount]:
+    if account is not None:
+        return [account]
+    account_owner_get_or_create()
+    return list(FinerWorksAccount.objects.order_by("account_key", "name"))
+
+
+def pending_orders_sync(
+    *, account: FinerWorksAccount | None = None, acting_user=None
+) -> list[SyncSummary]:
+    """List every pending order of each account (all when none given) and mirror it.
+
+    FinerWorks sees one list_pending_orders call per account (plus allowed retries); each
+    attempt is audited. A failed call changes no order of that account.
+    """
+    summaries = []
+    for acct in _accounts(account):
+        summary = _sync_account(acct, acting_user)
+        summaries.append(summary)
+        if isinstance(summary.error, CredentialsRejected):
+            break  # every other account would be refused the same way
+    return summaries
+
+
+def _sync_account(account: FinerWorksAccount, acting_user) -> SyncSummary:
+    started = time.monotonic()
+    summary = SyncSummary(account=account)
+    client = finerworks_client(purpose="sync", account=account, acting_user=acting_user)
+    try:
+        response = client.list_pending_orders(account_key=account.account_key or None)
+    except FinerWorksError as exc:
+        summary.error = exc
+        summary.duration_ms = int((time.monotonic() - started) * 1000)
+        return summary
+
+    snapshot = {}
+    for record in response.orders:
+        try:
+            snapshot[int(record["fulfillment_id"])] = record
+        except (KeyError, TypeError, ValueError):
+            continue  # a record without a usable id cannot be mirrored or deleted
+    _apply_snapshot(account, snapshot, summary)
+    summary.duration_ms = int((time.monotonic() - started) * 1000)
+    return summary
+
+
+def _apply_snapshot(account: FinerWorksAccount, snapshot: dict, summary: SyncSummary) -> None:
+    now = timezone.now()
+    rows = PendingOrder.objects.filter(account=account)
+    known = {}  # fulfillment_id -> (pk, raw_hash, state)
+    for pk, fid, digest, state in rows.values_list(
+        "pk", "fulfillment_id", "raw_hash", "state"
+    ).iterator(chunk_size=5000):
+        if fid in snapshot or state == PendingOrder.State.PENDING:
+            known[fid] = (pk, digest, state)
+
+    upserts = []
+    revived_pks = []
+    for fid, record in snapshot.items():
+        digest = record_hash(record)
+        existing = known.get(fid)
+        if existing is not None and existing[1] == digest and existing[2] == "pending":
+            summary.unchanged += 1
+            continue
+        if existing is None:
+            summary.new += 1
+        else:
+            summary.changed += 1
+            if existing[2] != PendingOrder.State.PENDING:
+                revived_pks.append(existing[0])
+        upserts.append(
+            PendingOrder(
+                account=account,
+                fulfillment_id=fid,
+                raw=record,
+                raw_hash=digest,
+                first_seen_at=now,
+                last_seen_at=now,
+                state=PendingOrder.State.PENDING,
+                state_changed_at=now,
+                **mirrored_fields(record),
+            )
+        )
+    gone_pks = [
+        pk for fid, (pk, _, state) in known.items() if fid not in snapshot and state == "pending"
+    ]
+    summary.gone = len(gone_pks)
+
+    with transaction.atomic():
+        # One upsert for new and changed rows; first_seen_at is kept on conflict.
+        for start in range(0, len(upserts), BATCH_SIZE):
+            PendingOrder.objects.bulk_create(
+                upserts[start : start + BATCH_SIZE],
+                update_conflicts=True,
+                unique_fields=["account", "fulfillment_id"],
+                update_fields=[f for f in MIRRORED_FIELDS if f != "state_changed_at"],
+            )
+        for start in range(0, len(gone_pks), BATCH_SIZE):
+            rows.filter(pk__in=gone_pks[start : start + BATCH_SIZE]).update(
+                state=PendingOrder.State.GONE, state_changed_at=now
+            )
+        for start in range(0, len(revived_pks), BATCH_SIZE):
+            rows.filter(pk__in=revived_pks[start : start + BATCH_SIZE]).update(state_changed_at=now)
+        # Every order still pending and not written above was listed unchanged.
+        rows.filter(state=PendingOrder.State.PENDING).exclude(last_seen_at=now).update(
+            last_seen_at=now
+        )
+        FinerWorksAccount.objects.filter(pk=account.pk).update(last_synced_at=now)
+    account.last_synced_at = now

@@ -1,0 +1,26 @@
+from django.urls import path
+
+from . import views
+
+app_name = "orders"
+urlpatterns = [
+    path("", views.OrderListView.as_view(), name="list"),
+    path("<int:pk>/", views.OrderDetailView.as_view(), name="detail"),
+    path("refresh/", views.RefreshView.as_view(), name="refresh"),
+    path("delete/", views.DeletionCreateView.as_view(), name="deletion_create"),
+    path("deletions/", views.DeletionListView.as_view(), name="deletion_list"),
+    path("deletions/<int:pk>/", views.DeletionDetailView.as_view(), name="deletion_detail"),
+    path(
+        "deletions/<int:pk>/confirm/",
+        views.DeletionConfirmView.as_view(),
+        name="deletion_confirm",
+    ),
+    path(
+        "deletions/<int:pk>/records.json",
+        views.DeletionRecordsView.as_view(),
+        name="deletion_records",
+    ),
+    path("audit/", views.CallListView.as_view(), name="call_list"),
+    path("audit/export.csv", views.CallCsvView.as_view(), name="call_csv"),
+    path("audit/<int:pk>/", views.CallDetailView.as_view(), name="call_detail"),
+]

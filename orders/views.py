@@ -1,0 +1,350 @@
+"""Dashboard views: thin; querysets come from selectors, actions from services."""
+
+import csv
+import json
+from http import HTTPStatus
+
+from django.contrib import messages
+from django.contrib.auth.mixins import UserPassesTestMixin
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views import View
+from django.views.generic import DetailView, TemplateView
+
+from . import permissions, selectors, services
+from .forms import CallFilterForm, ConfirmDeletionForm, OrderFilterForm, SelectionForm
+from .models import BulkDeletion, BulkDeletionItem, PendingOrder
+
+
+class CanViewOrders(UserPassesTestMixin):
+    raise_exception = True
+
+    def test_func(self):
+        return permissions.user_can_view_orders(self.request.user)
+
+
+class CanDelete(UserPassesTestMixin):
+    raise_exception = True
+
+    def test_func(self):
+        return permissions.user_can_delete_at_finerworks(self.request.user)
+
+
+class CanViewAudit(UserPassesTestMixin):
+    raise_exception = True
+
+    def test_func(self):
+        return permissions.user_can_view_audit(self.request.user)
+
+
+class OrderListView(CanViewOrders, TemplateView):
+    template_name = "orders/order_list.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        form = OrderFilterForm(self.request.GET, user=user)
+        form.is_valid()
+        orders = form.filter(selectors.pending_orders_for_user(user))
+        orders = orders.order_by(*form.ordering()).values(*selectors.LIST_COLUMNS)
+        paginator = Paginator(orders, form.value("page_size", 25))
+        page = paginator.get_page(self.request.GET.get("page"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        query.pop("sort", None)
+        return super().get_context_data(
+            form=form,
+            page=page,
+            sort=form.value("sort", "-first_seen"),
+            filter_query=query.urlencode(),
+            page_query=_without(self.request.GET, "page"),
+            can_delete=permissions.user_can_delete_at_finerworks(user),
+            filter_fields=[(k, v) for k, v in self.request.GET.items() if k != "page"],
+            **kwargs,
+        )
+
+
+def _without(querydict, key) -> str:
+    query = querydict.copy()
+    query.pop(key, None)
+    return query.urlencode()
+
+
+class OrderDetailView(CanViewOrders, DetailView):
+    template_name = "orders/order_detail.html"
+    context_object_name = "order"
+
+    def get_queryset(self):
+        return selectors.pending_orders_for_user(self.request.user).select_related("account")
+
+    def get_context_data(self, **kwargs):
+        raw = json.dumps(self.object.raw, indent=2, ensure_ascii=False, sort_keys=True)
+        return super().get_context_data(raw_pretty=raw, **kwargs)
+
+
+class RefreshView(CanViewOrders, View):
+    http_method_names = ["post"]
+
+    def post(self, request):
+        try:
+            summaries = services.pending_orders_sync(acting_user=request.user)
+        except ImproperlyConfigured as exc:
+            messages.error(request, str(exc))
+            return redirect("orders:list")
+        for summary in summaries:
+            level = messages.SUCCESS if summary.ok else messages.ERROR
+            messages.add_message(request, level, str(summary))
+        return redirect("orders:list")
+
+
+class DeletionCreateView(CanDelete, View):
+    """Freeze the ticked orders (or all matching) into a deletion awaiting confirmation."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        user = request.user
+        selection = SelectionForm(request.POST)
+        if not selection.is_valid():
+            for error in selection.errors.values():
+                messages.error(request, " ".join(error))
+            return redirect(_list_url(request.POST))
+        scoped = selectors.pending_orders_for_user(user)
+        if selection.cleaned_data["select_all"]:
+            filters = OrderFilterForm(request.POST, user=user)
+            if not filters.is_valid():
+                raise PermissionDenied("The filter names an account you may not act for.")
+            orders = filters.filter(scoped)
+            scope = f"all orders matching {filters.describe()}"
+        else:
+            ids = selection.cleaned_data["orders"]
+            foreign = PendingOrder.objects.filter(pk__in=ids).exclude(pk__in=scoped.values("pk"))
+            if foreign.exists():
+                _refuse_foreign(user, foreign)
+                raise PermissionDenied(
+                    "Some selected orders belong to accounts you may not act for."
+                )
+            orders = scoped.filter(pk__in=ids)
+            scope = "orders ticked by hand"
+        try:
+            deletion = services.bulk_deletion_create(
+                user=user, orders=orders, scope_description=scope
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(_list_url(request.POST))
+        return redirect("orders:deletion_confirm", pk=deletion.pk)
+
+
+def _refuse_foreign(user, foreign) -> None:
+    by_account = {}
+    for order in foreign.select_related("account"):
+        by_account.setdefault(order.account, []).append(order.fulfillment_id)
+    for account, fids in by_account.items():
+        services.finerworks_call_refusal_record(
+            endpoint="delete_pending_orders",
+            purpose="delete",
+            account=account,
+            acting_user=user,
+            reason=f"{user} is not granted the FinerWorks account {account}.",
+            ids=fids,
+        )
+
+
+def _list_url(data) -> str:
+    keep = {k: data.get(k) for k in OrderFilterForm.base_fields if data.get(k)}
+    return reverse("orders:list") + ("?" + urlencode(keep) if keep else "")
+
+
+class DeletionMixin:
+    def get_deletion(self, pk) -> BulkDeletion:
+        return get_object_or_404(selectors.bulk_deletions_for_user(self.request.user), pk=pk)
+
+
+class DeletionConfirmView(CanDelete, DeletionMixin, TemplateView):
+    template_name = "orders/deletion_confirm.html"
+
+    def get(self, request, pk):
+        deletion = self.get_deletion(pk)
+        if deletion.state != BulkDeletion.State.AWAITING:
+            return redirect("orders:deletion_detail", pk=pk)
+        return self.render_to_response(self.context(deletion, ConfirmDeletionForm()))
+
+    def post(self, request, pk):
+        deletion = self.get_deletion(pk)
+        form = ConfirmDeletionForm(request.POST)
+        form.is_valid()
+        try:
+            started = services.bulk_deletion_confirm(
+                deletion=deletion,
+                user=request.user,
+                unverified_accounts_acknowledged=form.cleaned_data.get("acknowledge_unverified"),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return self.render_to_response(
+                self.context(deletion, form), status=HTTPStatus.BAD_REQUEST
+            )
+        if not started:
+            messages.info(request, "This deletion was already confirmed; it ran only once.")
+            return redirect("orders:deletion_detail", pk=pk)
+        try:
+            totals = services.bulk_deletion_run(deletion=deletion, acting_user=request.user)
+        except ImproperlyConfigured as exc:
+            deletion.state = BulkDeletion.State.FAILED
+            deletion.error_message = str(exc)
+            deletion.save(update_fields=["state", "error_message"])
+            PendingOrder.objects.filter(claimed_by=deletion).update(claimed_by=None)
+            messages.error(request, str(exc))
+            return redirect("orders:deletion_detail", pk=pk)
+        _report(request, deletion, totals)
+        return redirect("orders:deletion_detail", pk=pk)
+
+    def context(self, deletion, form):
+        items = deletion.items.select_related("order", "account").order_by(
+            "account__name", "fulfillment_id"
+        )
+        accounts = services.bulk_deletion_accounts(deletion)
+        stale = services.mirror_staleness(accounts)
+        return self.get_context_data(
+            deletion=deletion,
+            form=form,
+            accounts=stale,
+            items=items[:500],
+            item_count=deletion.items.count(),
+            needs_ack=any(a.needs_verification for a in accounts),
+        )
+
+
+def _report(request, deletion, totals) -> None:
+    Outcome = BulkDeletionItem.Outcome
+    deleted = totals.count(Outcome.DELETED)
+    if deleted:
+        messages.success(request, f"{deleted} orders deleted at FinerWorks (verified).")
+    if n := totals.count(Outcome.ALREADY_GONE):
+        messages.info(request, f"{n} orders were already gone at FinerWorks; nothing was sent.")
+    if n := totals.count(Outcome.STILL_PENDING):
+        messages.warning(request, f"{n} orders are still pending at FinerWorks after the delete.")
+    failed = totals.count(Outcome.REJECTED, Outcome.UNVERIFIED, Outcome.NOT_SENT, Outcome.CLAIMED)
+    if failed:
+        messages.error(request, f"{failed} orders were not deleted; see each order's reason.")
+    if deletion.error_message:
+        messages.error(request, deletion.error_message)
+
+
+class DeletionDetailView(CanViewOrders, DeletionMixin, TemplateView):
+    template_name = "orders/deletion_detail.html"
+
+    def get_context_data(self, pk, **kwargs):
+        deletion = self.get_deletion(pk)
+        items = deletion.items.select_related("account").order_by("outcome", "fulfillment_id")
+        page = Paginator(items, 200).get_page(self.request.GET.get("page"))
+        return super().get_context_data(
+            deletion=deletion,
+            totals=services.bulk_deletion_totals(deletion),
+            page=page,
+            calls=deletion.calls.order_by("created_at", "id")[:200],
+            **kwargs,
+        )
+
+
+class DeletionRecordsView(CanViewOrders, DeletionMixin, View):
+    """The raw FinerWorks records of the orders this deletion removed (to re-create them)."""
+
+    def get(self, request, pk):
+        deletion = self.get_deletion(pk)
+        rows = PendingOrder.objects.filter(
+            pk__in=deletion.items.filter(outcome=BulkDeletionItem.Outcome.DELETED).values(
+                "order_id"
+            )
+        ).values("account__name", "account__account_key", "fulfillment_id", "raw")
+        payload = {
+            "deletion": deletion.pk,
+            "orders": [
+                {
+                    "account": r["account__name"],
+                    "account_key": r["account__account_key"],
+                    "fulfillment_id": r["fulfillment_id"],
+                    "record": r["raw"],
+                }
+                for r in rows
+            ],
+        }
+        response = JsonResponse(payload, json_dumps_params={"indent": 2, "ensure_ascii": False})
+        response["Content-Disposition"] = f'attachment; filename="deletion-{pk}-records.json"'
+        return response
+
+
+class DeletionListView(CanViewOrders, TemplateView):
+    template_name = "orders/deletion_list.html"
+
+    def get_context_data(self, **kwargs):
+        deletions = selectors.bulk_deletions_for_user(self.request.user)
+        page = Paginator(deletions, 50).get_page(self.request.GET.get("page"))
+        return super().get_context_data(page=page, **kwargs)
+
+
+class CallListView(CanViewAudit, TemplateView):
+    template_name = "orders/call_list.html"
+
+    def get_context_data(self, **kwargs):
+        form = CallFilterForm(self.request.GET, user=self.request.user)
+        calls = form.filter(selectors.finerworks_calls_for_user(self.request.user))
+        calls = calls.defer("body_excerpt", "debug", "request_payload")
+        page = Paginator(calls, 50).get_page(self.request.GET.get("page"))
+        return super().get_context_data(
+            form=form,
+            page=page,
+            page_query=_without(self.request.GET, "page"),
+            **kwargs,
+        )
+
+
+CSV_COLUMNS = [
+    "id",
+    "created_at",
+    "acting_username",
+    "endpoint",
+    "purpose",
+    "account__name",
+    "http_status",
+    "outcome",
+    "success",
+    "status_code",
+    "status_message",
+    "reference_id",
+    "error_class",
+    "error_text",
+    "duration_ms",
+    "attempt",
+    "bulk_deletion_id",
+    "request_payload",
+]
+
+
+class CallCsvView(CanViewAudit, View):
+    def get(self, request):
+        form = CallFilterForm(request.GET, user=request.user)
+        calls = form.filter(selectors.finerworks_calls_for_user(request.user))
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="finerworks-calls.csv"'
+        writer = csv.writer(response)
+        writer.writerow(CSV_COLUMNS)
+        for row in calls.values_list(*CSV_COLUMNS).iterator(chunk_size=2000):
+            writer.writerow([json.dumps(v) if isinstance(v, dict) else v for v in row])
+        return response
+
+
+class CallDetailView(CanViewAudit, DetailView):
+    template_name = "orders/call_detail.html"
+    context_object_name = "call"
+
+    def get_queryset(self):
+        return selectors.finerworks_calls_for_user(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        payload = json.dumps(self.object.request_payload, indent=2)
+        return super().get_context_data(payload_pretty=payload, **kwargs)

@@ -1,0 +1,67 @@
+import pytest
+from django.contrib.auth.models import Permission, User
+
+from orders.models import AccountGrant, FinerWorksAccount
+from orders.services import account_owner_get_or_create
+
+pytest_plugins = ["tests.sandbox_plugin"]
+
+
+@pytest.fixture
+def fw(sandbox, settings):
+    """The sandbox with Django configured to call it (real HTTP over loopback)."""
+    settings.FINERWORKS_BASE_URL = sandbox.base_url
+    settings.FINERWORKS_WEB_API_KEY = sandbox.web_api_key
+    settings.FINERWORKS_APP_KEY = sandbox.app_key
+    settings.FINERWORKS_TIMEOUT = 1.0
+    return sandbox
+
+
+@pytest.fixture
+def owner_account(db):
+    return account_owner_get_or_create()
+
+
+@pytest.fixture
+def delegated_account(db, fw):
+    key = fw.add_account("11111111-2222-4333-8444-555555555555")
+    return FinerWorksAccount.objects.create(
+        name="Acme Prints",
+        account_key=key,
+        verification=FinerWorksAccount.Verification.VERIFIED,
+    )
+
+
+def make_user(username, *perms, superuser=False):
+    if superuser:
+        return User.objects.create_superuser(username, f"{username}@example.com", "pw")
+    user = User.objects.create_user(username, f"{username}@example.com", "pw", is_staff=True)
+    for perm in perms:
+        app, codename = perm.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app, codename=codename)
+        )
+    return User.objects.get(pk=user.pk)  # fresh: no stale permission cache
+
+
+@pytest.fixture
+def viewer(db):
+    return make_user("viewer", "orders.view_pendingorder")
+
+
+@pytest.fixture
+def deleter(db):
+    return make_user("deleter", "orders.view_pendingorder", "orders.delete_at_finerworks")
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user("boss", superuser=True)
+
+
+@pytest.fixture
+def grant():
+    def _grant(user, account):
+        return AccountGrant.objects.create(user=user, account=account)
+
+    return _grant

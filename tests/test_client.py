@@ -1,0 +1,569 @@
+"""FinerWorksClient behaviour, exercised over real HTTP against the local sandbox."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+
+import pytest
+import requests
+
+from orders.finerworks.client import FinerWorksClient, FinerWorksResponse, parse_retry_after
+from orders.finerworks.errors import (
+    OUTCOME_CODES,
+    BadResponse,
+    ConnectionFailed,
+    CredentialsRejected,
+    FinerWorksError,
+    MissingCredentials,
+    OutcomeUnknown,
+    RateLimited,
+    RequestRejected,
+    ServerError,
+)
+from orders.finerworks.sandbox import Sandbox
+from tests.sandbox_plugin import ExternalNetworkBlocked
+
+WEB_KEY = "WEBKEY-7f3e9a-distinctive"
+APP_KEY = "APPKEY-c41d22-distinctive"
+
+
+def make_client(sandbox: Sandbox, **kwargs) -> FinerWorksClient:
+    kwargs.setdefault("timeout", 1.0)
+    kwargs.setdefault("sleep", lambda seconds: None)
+    return FinerWorksClient(
+        base_url=sandbox.base_url,
+        web_api_key=kwargs.pop("web_api_key", sandbox.web_api_key),
+        app_key=kwargs.pop("app_key", sandbox.app_key),
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def secret_sandbox():
+    with Sandbox(web_api_key=WEB_KEY, app_key=APP_KEY) as sb:
+        yield sb
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.seen: list[FinerWorksResponse | FinerWorksError] = []
+
+    def __call__(self, result) -> None:
+        self.seen.append(result)
+
+
+# ---------------------------------------------------------------- success paths
+
+
+def test_list_returns_all_owner_orders_with_envelope_fields(sandbox, fw_client):
+    records = sandbox.seed(5)
+    resp = fw_client.list_pending_orders()
+    assert isinstance(resp, FinerWorksResponse)
+    assert resp.success is True and resp.outcome == "ok"
+    assert resp.http_status == 200 and resp.status_code == 200
+    assert resp.reference_id and resp.attempt == 1 and resp.elapsed_ms >= 0
+    assert resp.endpoint == "list_pending_orders"
+    assert resp.payload == {}
+    assert [o["fulfillment_id"] for o in resp.orders] == [r["fulfillment_id"] for r in records]
+    assert resp.body_excerpt.startswith("{")
+
+
+def test_list_with_ids_returns_only_those_and_sends_ids(sandbox, fw_client):
+    ids = [r["fulfillment_id"] for r in sandbox.seed(4)]
+    resp = fw_client.list_pending_orders(ids=[ids[1], ids[3]])
+    assert {o["fulfillment_id"] for o in resp.orders} == {ids[1], ids[3]}
+    assert resp.payload == {"ids": [ids[1], ids[3]]}
+    assert sandbox.requests[-1]["body"] == {"ids": [ids[1], ids[3]]}
+
+
+def test_delete_soft_deletes_and_ids_are_never_listed_again(sandbox, fw_client):
+    ids = [r["fulfillment_id"] for r in sandbox.seed(3)]
+    resp = fw_client.delete_pending_orders(ids[:2])
+    assert resp.success and resp.orders == []
+    assert resp.payload == {"ids": ids[:2]}
+    assert sandbox.listed_ids() == {ids[2]}
+    assert sandbox.deleted_ids == set(ids[:2])
+    assert {o["fulfillment_id"] for o in fw_client.list_pending_orders().orders} == {ids[2]}
+    assert fw_client.list_pending_orders(ids=ids[:2]).orders == []
+
+
+def test_test_my_credentials_uses_get(sandbox, fw_client):
+    resp = fw_client.test_my_credentials()
+    assert resp.body["user_account"]["username"] == "sandbox"
+    assert sandbox.requests[-1]["method"] == "GET"
+    assert sandbox.requests[-1]["endpoint"] == "test_my_credentials"
+
+
+def test_headers_and_json_body_sent_on_every_call(sandbox, fw_client):
+    ids = [r["fulfillment_id"] for r in sandbox.seed(2)]
+    fw_client.list_pending_orders()
+    fw_client.list_pending_orders(ids=ids)
+    fw_client.delete_pending_orders(ids[:1])
+    fw_client.test_my_credentials()
+    assert len(sandbox.requests) == 4
+    for req in sandbox.requests:
+        names = {n.lower() for n in req["header_names"]}
+        assert {"web_api_key", "app_key", "content-type", "accept"} <= names
+        assert req["had_valid_keys"] is True
+        assert req["query_names"] == []
+    posts = [r for r in sandbox.requests if r["method"] == "POST"]
+    assert [r["body"] for r in posts] == [{}, {"ids": ids}, {"ids": ids[:1]}]
+
+
+class FakeResponse:
+    status_code = 200
+    headers: dict = {}
+    text = json.dumps({"status": {"success": True, "status_code": 200, "reference_id": "r1"}})
+
+
+class FakeSession:
+    def __init__(self) -> None:
+        self.calls: list[tuple[tuple, dict]] = []
+
+    def request(self, *args, **kwargs):
+        self.calls.append((args, kwargs))
+        return FakeResponse()
+
+
+def test_timeout_headers_and_body_passed_to_requests():
+    session = FakeSession()
+    client = FinerWorksClient(
+        base_url="https://fw.example.test/",
+        web_api_key=WEB_KEY,
+        app_key=APP_KEY,
+        timeout=12.5,
+        session=session,
+    )
+    client.delete_pending_orders([5, 7], account_key="acct-1")
+    client.test_my_credentials()
+    (args, kwargs), (args2, kwargs2) = session.calls
+    assert args == ("POST", "https://fw.example.test/v3/delete_pending_orders")
+    assert kwargs["timeout"] == 12.5 and kwargs2["timeout"] == 12.5
+    assert kwargs["headers"]["web_api_key"] == WEB_KEY
+    assert kwargs["headers"]["app_key"] == APP_KEY
+    assert kwargs["headers"]["Content-Type"] == "application/json"
+    assert json.loads(kwargs["data"]) == {"ids": [5, 7], "account_key": "acct-1"}
+    assert args2 == ("GET", "https://fw.example.test/v3/test_my_credentials")
+    assert kwargs2["data"] is None
+    assert WEB_KEY not in args[1] and APP_KEY not in args[1]
+
+
+def test_account_key_omitted_when_none_or_blank():
+    session = FakeSession()
+    client = FinerWorksClient(
+        base_url="https://fw.example.test", web_api_key="w", app_key="a", session=session
+    )
+    client.list_pending_orders()
+    client.list_pending_orders(account_key="")
+    client.delete_pending_orders([1])
+    for _, kwargs in session.calls:
+        assert "account_key" not in json.loads(kwargs["data"])
+
+
+# ---------------------------------------------------------------- ids validation
+
+
+@pytest.mark.parametrize(
+    "bad_ids", [[], ["1"], [1.5], [True], [-1], [0], [1, 1], "123", 123, None, {1, 2}]
+)
+def test_invalid_ids_raise_value_error_before_sending(sandbox, fw_client, bad_ids):
+    with pytest.raises(ValueError):
+        fw_client.delete_pending_orders(bad_ids)
+    if bad_ids is not None:
+        with pytest.raises(ValueError):
+            fw_client.list_pending_orders(ids=bad_ids)
+    assert sandbox.requests == []
+
+
+def test_tuple_of_ids_is_accepted(sandbox, fw_client):
+    ids = tuple(r["fulfillment_id"] for r in sandbox.seed(2))
+    fw_client.delete_pending_orders(ids)
+    assert sandbox.listed_ids() == set()
+
+
+# ---------------------------------------------------------------- account_key
+
+
+def test_account_key_honoured_when_allowed(sandbox, fw_client):
+    owner = {r["fulfillment_id"] for r in sandbox.seed(2)}
+    sandbox.add_account("acct-A")
+    other = {r["fulfillment_id"] for r in sandbox.seed(3, account_key="acct-A", seed=1)}
+    resp = fw_client.list_pending_orders(account_key="acct-A")
+    assert {o["fulfillment_id"] for o in resp.orders} == other
+    assert resp.payload == {"account_key": "acct-A"}
+    fw_client.delete_pending_orders(sorted(owner | other), account_key="acct-A")
+    assert sandbox.listed_ids("acct-A") == set()
+    assert sandbox.listed_ids() == owner  # foreign (owner) ids silently ignored
+
+
+def test_account_key_silently_ignored_when_not_allowed():
+    with Sandbox(account_keys_allowed=False) as sb:
+        owner = {r["fulfillment_id"] for r in sb.seed(2)}
+        sb.add_account("acct-A")
+        sb.seed(3, account_key="acct-A", seed=1)
+        resp = make_client(sb).list_pending_orders(account_key="acct-A")
+        assert {o["fulfillment_id"] for o in resp.orders} == owner
+
+
+def test_unknown_account_key_falls_back_to_owner(sandbox, fw_client):
+    owner = {r["fulfillment_id"] for r in sandbox.seed(2)}
+    resp = fw_client.list_pending_orders(account_key="no-such-account")
+    assert {o["fulfillment_id"] for o in resp.orders} == owner
+
+
+# ---------------------------------------------------------------- credentials
+
+
+def test_wrong_keys_raise_credentials_rejected(sandbox):
+    rec = Recorder()
+    client = make_client(sandbox, app_key="wrong-app-key", on_attempt=rec)
+    with pytest.raises(CredentialsRejected) as info:
+        client.list_pending_orders()
+    err = info.value
+    assert err.outcome == "credentials_rejected" and err.http_status == 400
+    assert err.status_message == "Missing or unauthorized api credentials"
+    assert "ModelState" in err.body_excerpt
+    assert rec.seen == [err]
+    assert len(sandbox.requests) == 1  # never retried
+
+
+@pytest.mark.parametrize("web,app", [("", "x"), ("x", ""), (None, None)])
+def test_missing_keys_raise_before_any_request(sandbox, web, app):
+    client = make_client(sandbox, web_api_key=web, app_key=app)  # constructing is fine
+    with pytest.raises(MissingCredentials, match="FINERWORKS_WEB_API_KEY and FINERWORKS_APP_KEY"):
+        client.list_pending_orders()
+    with pytest.raises(MissingCredentials):
+        client.test_my_credentials()
+    assert not issubclass(MissingCredentials, FinerWorksError)
+    assert sandbox.requests == []
+
+
+# ---------------------------------------------------------------- fault modes
+
+
+@pytest.mark.parametrize(
+    "mode,error_cls,http_status,status_message,has_reference",
+    [
+        ("500", ServerError, 500, "An error has occurred.", False),
+        ("502_html", ServerError, 502, "", False),
+        ("success_false", RequestRejected, 200, "Order ids could not be processed", True),
+        ("malformed_json", BadResponse, 200, "", False),
+        ("400_modelstate", RequestRejected, 400, "The ids field is required.", False),
+        ("deleted_but_500", ServerError, 500, "An error has occurred.", False),
+    ],
+)
+def test_fault_modes_map_to_typed_errors_and_are_never_retried(
+    sandbox, mode, error_cls, http_status, status_message, has_reference
+):
+    ids = [r["fulfillment_id"] for r in sandbox.seed(2)]
+    sandbox.add_fault("delete_pending_orders", mode, times=5)
+    rec = Recorder()
+    client = make_client(sandbox, on_attempt=rec)
+    with pytest.raises(error_cls) as info:
+        client.delete_pending_orders(ids[:1], account_key="acct")
+    err = info.value
+    assert type(err) is error_cls and err.outcome == error_cls.outcome
+    assert err.endpoint == "delete_pending_orders"
+    assert err.http_status == http_status
+    assert err.status_message == status_message
+    assert bool(err.reference_id) is has_reference
+    assert err.body_excerpt
+    assert err.attempt == 1 and err.elapsed_ms is not None
+    assert err.payload == {"ids": ids[:1], "account_key": "acct"}
+    assert rec.seen == [err]
+    assert len(sandbox.requests) == 1
+    assert str(err).startswith("FinerWorks")
+
+
+def test_server_error_message_is_a_plain_sentence(sandbox, fw_client):
+    sandbox.add_fault("delete_pending_orders", "500")
+    with pytest.raises(ServerError) as info:
+        fw_client.delete_pending_orders([1])
+    assert str(info.value) == (
+        "FinerWorks answered HTTP 500 on delete_pending_orders: An error has occurred."
+    )
+
+
+def test_502_html_keeps_raw_excerpt(sandbox, fw_client):
+    sandbox.add_fault("*", "502_html")
+    with pytest.raises(ServerError) as info:
+        fw_client.list_pending_orders()
+    assert "<h1>502 Bad Gateway</h1>" in info.value.body_excerpt
+
+
+def test_body_excerpt_is_capped(sandbox, fw_client):
+    sandbox.seed(50)
+    resp = fw_client.list_pending_orders()
+    assert len(resp.body_excerpt) == 2000
+
+
+def test_read_timeout_is_outcome_unknown_and_sent_once(sandbox):
+    ids = [r["fulfillment_id"] for r in sandbox.seed(2)]
+    sandbox.add_fault("delete_pending_orders", "read_timeout", times=3)
+    rec = Recorder()
+    client = make_client(sandbox, timeout=0.3, on_attempt=rec)
+    with pytest.raises(OutcomeUnknown) as info:
+        client.delete_pending_orders(ids)
+    assert isinstance(info.value.__cause__, requests.exceptions.ReadTimeout)
+    assert info.value.http_status is None and info.value.endpoint == "delete_pending_orders"
+    assert len(sandbox.requests) == 1 and len(rec.seen) == 1
+    assert sandbox.listed_ids() == set(ids)  # the fault did nothing
+
+
+def test_dropped_connection_is_outcome_unknown_and_not_retried(sandbox, fw_client):
+    sandbox.seed(1)
+    sandbox.add_fault("*", "drop", times=3)
+    with pytest.raises(OutcomeUnknown) as info:
+        fw_client.list_pending_orders()
+    assert isinstance(info.value.__cause__, requests.exceptions.ConnectionError)
+    assert len(sandbox.requests) == 1
+
+
+def test_connection_refused_is_retried_then_connection_failed(closed_port_url):
+    rec = Recorder()
+    sleeps: list[float] = []
+    client = FinerWorksClient(
+        base_url=closed_port_url,
+        web_api_key="w",
+        app_key="a",
+        timeout=1.0,
+        on_attempt=rec,
+        sleep=sleeps.append,
+        max_retries=2,
+    )
+    with pytest.raises(ConnectionFailed) as info:
+        client.delete_pending_orders([1, 2])
+    assert [e.attempt for e in rec.seen] == [1, 2, 3]
+    assert all(isinstance(e, ConnectionFailed) for e in rec.seen)
+    assert rec.seen[-1] is info.value
+    assert sleeps == [0.5, 1.0]
+    assert info.value.__cause__ is not None
+    assert info.value.payload == {"ids": [1, 2]}
+
+
+def test_backoff_capped_by_max_retry_wait(closed_port_url):
+    sleeps: list[float] = []
+    client = FinerWorksClient(
+        base_url=closed_port_url,
+        web_api_key="w",
+        app_key="a",
+        timeout=1.0,
+        sleep=sleeps.append,
+        max_retries=4,
+        max_retry_wait=1.5,
+    )
+    with pytest.raises(ConnectionFailed):
+        client.list_pending_orders()
+    assert sleeps == [0.5, 1.0, 1.5, 1.5]
+
+
+@pytest.mark.parametrize("mode,status", [("429", 429), ("503_retry", 503)])
+def test_rate_limited_is_retried_honouring_retry_after(sandbox, mode, status):
+    sandbox.seed(2)
+    sandbox.add_fault("list_pending_orders", mode)
+    sleeps: list[float] = []
+    rec = Recorder()
+    client = make_client(sandbox, sleep=sleeps.append, on_attempt=rec)
+    resp = client.list_pending_orders()
+    assert resp.success and resp.attempt == 2 and len(resp.orders) == 2
+    assert len(sandbox.requests) == 2
+    assert sleeps == [1.0]
+    first = rec.seen[0]
+    assert isinstance(first, RateLimited) and first.http_status == status
+    assert first.retry_after == 1.0 and first.attempt == 1
+    assert rec.seen[1] is resp
+
+
+def test_rate_limited_gives_up_after_max_retries(sandbox):
+    sandbox.add_fault("*", "429", times=10)
+    rec = Recorder()
+    client = make_client(sandbox, on_attempt=rec, max_retries=2)
+    with pytest.raises(RateLimited) as info:
+        client.list_pending_orders()
+    assert info.value.attempt == 3 and len(rec.seen) == 3
+    assert len(sandbox.requests) == 3
+
+
+def test_on_attempt_exception_propagates_and_stops(sandbox):
+    sandbox.add_fault("*", "429", times=3)
+
+    def boom(result):
+        raise RuntimeError("audit failed")
+
+    client = make_client(sandbox, on_attempt=boom)
+    with pytest.raises(RuntimeError, match="audit failed"):
+        client.list_pending_orders()
+    assert len(sandbox.requests) == 1
+
+
+def test_deleted_but_500_really_deletes(sandbox, fw_client):
+    ids = [r["fulfillment_id"] for r in sandbox.seed(3)]
+    sandbox.add_fault("delete_pending_orders", "deleted_but_500")
+    with pytest.raises(ServerError):
+        fw_client.delete_pending_orders(ids[:2])
+    assert sandbox.listed_ids() == {ids[2]}
+    assert {o["fulfillment_id"] for o in fw_client.list_pending_orders().orders} == {ids[2]}
+
+
+def test_sticky_delete_succeeds_but_ids_stay_listed(sandbox, fw_client):
+    ids = [r["fulfillment_id"] for r in sandbox.seed(2)]
+    sandbox.add_fault("delete_pending_orders", "sticky")
+    assert fw_client.delete_pending_orders(ids).success
+    assert {o["fulfillment_id"] for o in fw_client.list_pending_orders().orders} == set(ids)
+
+
+def test_2xx_without_status_object_is_bad_response():
+    class NoStatus(FakeResponse):
+        text = json.dumps({"orders": []})
+
+    class Session(FakeSession):
+        def request(self, *args, **kwargs):
+            return NoStatus()
+
+    client = FinerWorksClient(
+        base_url="https://x.test", web_api_key="w", app_key="a", session=Session()
+    )
+    with pytest.raises(BadResponse):
+        client.list_pending_orders()
+
+
+def test_plain_message_4xx_body_is_request_rejected():
+    class NotFound(FakeResponse):
+        status_code = 404
+        text = json.dumps({"message": "No such route"})
+
+    class Session(FakeSession):
+        def request(self, *args, **kwargs):
+            return NotFound()
+
+    client = FinerWorksClient(
+        base_url="https://x.test", web_api_key="w", app_key="a", session=Session()
+    )
+    with pytest.raises(RequestRejected) as info:
+        client.list_pending_orders()
+    assert info.value.status_message == "No such route"
+
+
+def test_parse_retry_after():
+    assert parse_retry_after("3") == 3.0
+    assert parse_retry_after(None) is None
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+
+
+def test_outcome_codes_cover_every_error():
+    for cls in (
+        ConnectionFailed,
+        OutcomeUnknown,
+        CredentialsRejected,
+        RequestRejected,
+        ServerError,
+        BadResponse,
+        RateLimited,
+    ):
+        assert cls.outcome in OUTCOME_CODES
+        assert cls.__bases__ == (FinerWorksError,)
+    assert {"ok", "refused"} <= set(OUTCOME_CODES)
+
+
+# ---------------------------------------------------------------- secrets
+
+
+def test_keys_never_leak_into_repr_errors_or_logs(secret_sandbox, caplog, closed_port_url):
+    caplog.set_level(logging.DEBUG)
+    sb = secret_sandbox
+    ids = [r["fulfillment_id"] for r in sb.seed(2)]
+    client = make_client(sb)
+    texts = [repr(client), str(client)]
+    assert client.list_pending_orders().success
+    for mode in (
+        "500",
+        "502_html",
+        "success_false",
+        "malformed_json",
+        "400_modelstate",
+        "drop",
+        "read_timeout",
+        "429",
+        "deleted_but_500",
+    ):
+        sb.add_fault("*", mode, times=3)
+        try:
+            client.delete_pending_orders(ids[:1], account_key="acct")
+        except FinerWorksError as err:
+            texts += [str(err), repr(err), err.status_message, err.body_excerpt, str(err.payload)]
+        sb.clear_faults()
+    wrong = make_client(sb, web_api_key="WRONG-" + WEB_KEY, app_key=APP_KEY)
+    with pytest.raises(CredentialsRejected) as info:
+        wrong.list_pending_orders()
+    texts += [str(info.value), repr(info.value), repr(wrong)]
+    refused = FinerWorksClient(
+        base_url=closed_port_url, web_api_key=WEB_KEY, app_key=APP_KEY, sleep=lambda s: None
+    )
+    with pytest.raises(ConnectionFailed) as info:
+        refused.list_pending_orders()
+    texts += [str(info.value), repr(info.value), repr(refused)]
+    texts += [r.getMessage() for r in caplog.records]
+    assert any("outcome=" in r.getMessage() for r in caplog.records)
+    blob = "\n".join(texts)
+    assert WEB_KEY not in blob and APP_KEY not in blob
+    assert "WEBKEY" not in blob and "APPKEY" not in blob
+
+
+def test_keys_echoed_by_server_are_redacted():
+    class Echo(FakeResponse):
+        status_code = 500
+        text = json.dumps({"Message": f"bad key {WEB_KEY} / {APP_KEY}"})
+
+    class Session(FakeSession):
+        def request(self, *args, **kwargs):
+            return Echo()
+
+    client = FinerWorksClient(
+        base_url="https://x.test", web_api_key=WEB_KEY, app_key=APP_KEY, session=Session()
+    )
+    with pytest.raises(ServerError) as info:
+        client.list_pending_orders()
+    err = info.value
+    for text in (str(err), err.status_message, err.body_excerpt):
+        assert WEB_KEY not in text and APP_KEY not in text
+
+
+def test_log_line_per_attempt(sandbox, caplog):
+    caplog.set_level(logging.INFO, logger="orders.finerworks")
+    sandbox.add_fault("*", "429")
+    make_client(sandbox).list_pending_orders()
+    lines = [r.getMessage() for r in caplog.records if r.name == "orders.finerworks"]
+    assert len(lines) == 2
+    assert "outcome=rate_limited" in lines[0] and "attempt=1" in lines[0]
+    assert "outcome=ok" in lines[1] and "attempt=2" in lines[1] and "http_status=200" in lines[1]
+
+
+# ---------------------------------------------------------------- network guard
+
+
+def test_loopback_guard_blocks_public_connections():
+    with pytest.raises(ExternalNetworkBlocked):
+        socket.create_connection(("93.184.216.34", 80), timeout=0.1)
+    with pytest.raises(ExternalNetworkBlocked):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.connect(("93.184.216.34", 80))
+    with pytest.raises(ExternalNetworkBlocked):
+        requests.get("http://example.com/", timeout=0.1)
+
+
+def test_loopback_guard_blocks_client_pointed_at_public_host():
+    client = FinerWorksClient(base_url="http://93.184.216.34", web_api_key="w", app_key="a")
+    with pytest.raises(ExternalNetworkBlocked):
+        client.list_pending_orders()
+
+
+def test_loopback_guard_allows_loopback_and_unix_sockets(sandbox):
+    host, port = sandbox.base_url.removeprefix("http://").split(":")
+    socket.create_connection((host, int(port)), timeout=1).close()
+    socket.create_connection(("localhost", int(port)), timeout=1).close()
+    a, b = socket.socketpair(socket.AF_UNIX)
+    a.close()
+    b.close()
