@@ -59,12 +59,17 @@ class OrderListView(CanViewOrders, TemplateView):
             form=form,
             page=page,
             sort=form.value("sort", "-first_seen"),
+            state_word=_state_word(form.value("state", "pending")),
             filter_query=query.urlencode(),
             page_query=_without(self.request.GET, "page"),
             can_delete=permissions.user_can_delete_at_finerworks(user),
             filter_fields=[(k, v) for k, v in self.request.GET.items() if k != "page"],
             **kwargs,
         )
+
+
+def _state_word(state: str) -> str:
+    return "" if state == "all" else f"{state} "
 
 
 def _without(querydict, key) -> str:

@@ -1,0 +1,199 @@
+"""The dashboard list view: access, scoping, search, filters, sorting and query cost."""
+
+from http import HTTPStatus
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from orders.models import FinerWorksAccount, PendingOrder
+from orders.services.sync import mirrored_fields, record_hash
+from tests.conftest import make_user
+
+LIST = reverse("orders:list")
+
+
+def add_orders(account, n, start=1, **overrides):
+    now = timezone.now()
+    rows = []
+    for i in range(start, start + n):
+        record = {
+            "fulfillment_id": i,
+            "order_po": overrides.get("order_po", f"PO-{i}"),
+            "source": overrides.get("source", "web"),
+            "shipping_code": overrides.get("shipping_code", "SD"),
+            "test_mode": overrides.get("test_mode", False),
+            "recipient": {"first_name": f"Ann{i}", "last_name": "Lee", "email": f"a{i}@x.test"},
+            "order_items": [{"product_sku": "S", "product_qty": 1}],
+        }
+        rows.append(
+            PendingOrder(
+                account=account,
+                fulfillment_id=i,
+                raw=record,
+                raw_hash=record_hash(record),
+                first_seen_at=now,
+                last_seen_at=now,
+                state=overrides.get("state", "pending"),
+                **mirrored_fields(record),
+            )
+        )
+    PendingOrder.objects.bulk_create(rows)
+
+
+@pytest.fixture
+def acme(db):
+    return FinerWorksAccount.objects.create(name="Acme", account_key="acme-key-0001")
+
+
+def ids_in(response):
+    return [row["fulfillment_id"] for row in response.context["page"].object_list]
+
+
+def test_anonymous_users_are_sent_to_login(client, db):
+    response = client.get(LIST)
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.url.startswith(reverse("login"))
+
+
+def test_site_root_redirects_to_the_list(client, viewer):
+    client.force_login(viewer)
+    assert client.get("/").url == LIST
+
+
+def test_users_without_view_permission_get_403(client, db):
+    client.force_login(make_user("nobody"))
+    assert client.get(LIST).status_code == HTTPStatus.FORBIDDEN
+
+
+def test_viewers_see_owner_orders_but_not_ungranted_accounts(
+    client, viewer, owner_account, acme, grant
+):
+    add_orders(owner_account, 3)
+    add_orders(acme, 2, start=100)
+    client.force_login(viewer)
+    assert sorted(ids_in(client.get(LIST))) == [1, 2, 3]
+    # A forged account filter is a form error, never a peek at the other account.
+    forged = client.get(LIST, {"account": acme.pk})
+    assert forged.context["form"].errors and 100 not in ids_in(forged)
+
+    grant(viewer, acme)
+    assert sorted(ids_in(client.get(LIST))) == [1, 2, 3, 100, 101]
+
+
+def test_superusers_see_every_account(client, admin_user, owner_account, acme):
+    add_orders(owner_account, 1)
+    add_orders(acme, 1, start=100)
+    client.force_login(admin_user)
+    assert sorted(ids_in(client.get(LIST))) == [1, 100]
+
+
+def test_default_is_pending_orders_newest_first_with_counts(client, viewer, owner_account):
+    add_orders(owner_account, 3)
+    add_orders(owner_account, 2, start=10, state="gone")
+    client.force_login(viewer)
+    response = client.get(LIST)
+    assert ids_in(response) == [3, 2, 1]
+    assert "3 pending orders, 3 shown" in response.content.decode()
+    assert sorted(ids_in(client.get(LIST, {"state": "gone"}))) == [10, 11]
+    assert len(ids_in(client.get(LIST, {"state": "all"}))) == 5
+
+
+def test_search_matches_po_name_email_and_id(client, viewer, owner_account):
+    add_orders(owner_account, 30)
+    client.force_login(viewer)
+    assert ids_in(client.get(LIST, {"q": "PO-17"})) == [17]
+    assert ids_in(client.get(LIST, {"q": "ann23"})) == [23]
+    assert ids_in(client.get(LIST, {"q": "a5@x.test"})) == [5]
+    assert ids_in(client.get(LIST, {"q": "#29"})) == [29]
+
+
+def test_filters_combine(client, viewer, owner_account):
+    add_orders(owner_account, 3, source="excel", shipping_code="FS", test_mode=True)
+    add_orders(owner_account, 3, start=10, source="web")
+    client.force_login(viewer)
+    assert sorted(ids_in(client.get(LIST, {"source": "EXCEL"}))) == [1, 2, 3]
+    assert sorted(ids_in(client.get(LIST, {"shipping_code": "fs", "test_mode": "yes"}))) == [
+        1,
+        2,
+        3,
+    ]
+    assert sorted(ids_in(client.get(LIST, {"test_mode": "no"}))) == [10, 11, 12]
+
+
+def test_sorting_and_bad_sort_keys(client, viewer, owner_account):
+    add_orders(owner_account, 5)
+    client.force_login(viewer)
+    assert ids_in(client.get(LIST, {"sort": "fulfillment_id"})) == [1, 2, 3, 4, 5]
+    assert ids_in(client.get(LIST, {"sort": "-order_po"})) == [5, 4, 3, 2, 1]
+    bad = client.get(LIST, {"sort": "raw; DROP TABLE", "page": "zzz", "page_size": "7"})
+    assert bad.status_code == HTTPStatus.OK  # clear error shown, defaults applied
+    assert bad.context["form"].errors
+    assert ids_in(bad) == [5, 4, 3, 2, 1]
+
+
+def test_page_size_and_pagination(client, viewer, owner_account):
+    add_orders(owner_account, 60)
+    client.force_login(viewer)
+    first = client.get(LIST, {"page_size": 50, "sort": "fulfillment_id"})
+    assert len(ids_in(first)) == 50
+    second = client.get(LIST, {"page_size": 50, "sort": "fulfillment_id", "page": 2})
+    assert ids_in(second) == list(range(51, 61))
+
+
+def test_hostile_text_is_escaped(client, viewer, owner_account):
+    add_orders(owner_account, 1, order_po="<script>alert(1)</script>")
+    client.force_login(viewer)
+    html = client.get(LIST).content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_query_count_does_not_grow_with_page_size(client, deleter, owner_account):
+    add_orders(owner_account, 250)
+    client.force_login(deleter)
+    counts = []
+    for size in (25, 200):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(LIST, {"page_size": size}).status_code == HTTPStatus.OK
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert counts[0] <= 8
+
+
+def test_list_query_selects_no_raw_record(client, viewer, owner_account):
+    add_orders(owner_account, 3)
+    client.force_login(viewer)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(LIST)
+    page_sql = [q["sql"] for q in queries if "orders_pendingorder" in q["sql"]]
+    assert page_sql and all('"raw"' not in sql for sql in page_sql)
+
+
+def test_order_detail_shows_raw_record_and_is_scoped(client, viewer, owner_account, acme):
+    add_orders(owner_account, 1)
+    add_orders(acme, 1, start=100)
+    client.force_login(viewer)
+    mine = PendingOrder.objects.get(fulfillment_id=1)
+    theirs = PendingOrder.objects.get(fulfillment_id=100)
+    assert (
+        "&quot;order_po&quot;: &quot;PO-1&quot;"
+        in client.get(reverse("orders:detail", args=[mine.pk])).content.decode()
+    )
+    assert client.get(reverse("orders:detail", args=[theirs.pk])).status_code == 404
+
+
+def test_refresh_button_syncs_and_reports(client, viewer, fw, owner_account):
+    fw.seed(3, seed=9)
+    client.force_login(viewer)
+    assert client.get(reverse("orders:refresh")).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    response = client.post(reverse("orders:refresh"), follow=True)
+    assert "3 new" in response.content.decode()
+    assert PendingOrder.objects.count() == 3
+
+
+def test_empty_list_tells_staff_what_to_do(client, viewer, owner_account):
+    client.force_login(viewer)
+    assert "Refresh from FinerWorks" in client.get(LIST).content.decode()
