@@ -58,7 +58,9 @@ def _blocked(what: str, address: object) -> ExternalNetworkBlocked:
 
 
 @pytest.fixture(autouse=True)
-def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+def _loopback_only(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.get_closest_marker("finerworks_live"):
+        return  # the opt-in live smoke test is the one place allowed to leave loopback
     real_connect = socket.socket.connect
     real_connect_ex = socket.socket.connect_ex
     real_create_connection = socket.create_connection

@@ -301,6 +301,7 @@ def _status(success: bool = True, message: str = "", code: int = 200) -> dict:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # the default backlog of 5 resets bursts of parallel clients
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # clients that time out / hang up are expected here; stay quiet
