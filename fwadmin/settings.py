@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_tasks",
+    "django_tasks_db",
     "orders",
 ]
 
@@ -105,6 +107,9 @@ LOGGING = {
     "loggers": {"orders": {"handlers": ["console"], "level": "INFO"}},
 }
 
+# Deletions run in a worker (`python manage.py db_worker`) off a database queue.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
 # FinerWorks API. Keys may be empty: the site boots, and only a real call fails clearly.
 FINERWORKS_BASE_URL = env.str("FINERWORKS_BASE_URL", default="https://v2.api.finerworks.com")
 FINERWORKS_WEB_API_KEY = env.str("FINERWORKS_WEB_API_KEY", default="")
@@ -116,3 +121,5 @@ if not 1 <= FINERWORKS_DELETE_BATCH_SIZE <= 500:
 
 # The confirmation page warns when an account's mirror is older than this.
 FWADMIN_MIRROR_STALE_AFTER_MINUTES = env.int("FWADMIN_MIRROR_STALE_AFTER_MINUTES", default=60)
+# Deletions larger than this (or chosen by filter) need the count typed and a reason.
+FWADMIN_CONFIRM_TYPED_ABOVE = env.int("FWADMIN_CONFIRM_TYPED_ABOVE", default=100)

@@ -13,3 +13,5 @@ from fwadmin.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 FINERWORKS_TIMEOUT = 1.0
+# Tasks run inline in tests, so a confirmed deletion has finished when the view returns.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

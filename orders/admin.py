@@ -4,6 +4,8 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import ngettext
 
 from . import permissions, selectors, services
@@ -15,6 +17,7 @@ from .models import (
     FinerWorksCall,
     PendingOrder,
 )
+from .tasks import bulk_deletion_enqueue
 
 # "Delete" must mean one thing only: the FinerWorks deletion, never a local row delete.
 admin.site.disable_action("delete_selected")
@@ -79,7 +82,7 @@ class PendingOrderAdmin(ReadOnlyAdmin):
             "accounts": accounts,
             "needs_ack": any(a.account.needs_verification for a in accounts),
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            "queryset": queryset,
+            "selected_ids": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
             "select_across": request.POST.get("select_across", "0"),
         }
         return TemplateResponse(
@@ -99,11 +102,25 @@ class PendingOrderAdmin(ReadOnlyAdmin):
                 user=request.user,
                 unverified_accounts_acknowledged=request.POST.get("acknowledge_unverified") == "on",
             )
-            totals = services.bulk_deletion_run(deletion=deletion, acting_user=request.user)
-        except (ValidationError, PermissionDenied, ImproperlyConfigured) as exc:
+        except (ValidationError, PermissionDenied) as exc:
             text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
             self.message_user(request, text, messages.ERROR)
             return None
+        bulk_deletion_enqueue(deletion)
+        deletion.refresh_from_db()
+        if not deletion.is_done:
+            url = reverse("orders:deletion_detail", args=[deletion.pk])
+            self.message_user(
+                request,
+                format_html(
+                    'Deletion #{} is queued: <a href="{}">follow its progress</a>.',
+                    deletion.pk,
+                    url,
+                ),
+                messages.INFO,
+            )
+            return None
+        totals = services.bulk_deletion_totals(deletion)
         Outcome = BulkDeletionItem.Outcome
         reports = [
             (

@@ -128,10 +128,31 @@ class SelectionForm(forms.Form):
 
 
 class ConfirmDeletionForm(forms.Form):
+    """The final "yes". Large or filter-chosen deletions also need the count typed and a
+    reason, so nobody deletes thousands of orders with one careless click."""
+
     acknowledge_unverified = forms.BooleanField(
         required=False,
         label="I understand FinerWorks has not been shown to honour this account's key.",
     )
+    typed_count = forms.IntegerField(required=False, label="Type the number of orders")
+    reason = forms.CharField(
+        required=False, max_length=500, label="Reason", widget=forms.TextInput(attrs={"size": 50})
+    )
+
+    def __init__(self, *args, count: int, needs_typing: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.count = count
+        self.needs_typing = needs_typing
+
+    def clean(self):
+        data = super().clean()
+        if self.needs_typing:
+            if data.get("typed_count") != self.count:
+                self.add_error("typed_count", f"Type {self.count} to confirm the number.")
+            if not (data.get("reason") or "").strip():
+                self.add_error("reason", "Say why these orders are being deleted.")
+        return data
 
 
 class CallFilterForm(forms.Form):

@@ -158,6 +158,7 @@ class BulkDeletion(models.Model):
 
     class State(models.TextChoices):
         AWAITING = "awaiting", "Awaiting confirmation"
+        QUEUED = "queued", "Waiting for a worker"
         RUNNING = "running", "Running"
         FINISHED = "finished", "Finished"
         FAILED = "failed", "Failed"
@@ -170,9 +171,16 @@ class BulkDeletion(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     via = models.CharField(max_length=20, default="dashboard", help_text="dashboard or admin.")
     scope_description = models.TextField(blank=True)
-    reason = models.TextField(blank=True)
+    by_filter = models.BooleanField(
+        default=False, help_text="Selected as all orders matching a filter, not ticked."
+    )
+    reason = models.TextField(blank=True, help_text="Why staff deleted these (large runs).")
     state = models.CharField(max_length=10, choices=State.choices, default=State.AWAITING)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of the worker running it."
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     error_message = models.TextField(blank=True)
     cancel_requested = models.BooleanField(

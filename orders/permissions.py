@@ -14,7 +14,7 @@ VIEW_AUDIT = "orders.view_finerworkscall"
 
 
 def user_can_view_orders(user) -> bool:
-    return user.is_active and user.has_perm(VIEW_ORDERS)
+    return user is not None and user.is_active and user.has_perm(VIEW_ORDERS)
 
 
 def user_can_delete_at_finerworks(user) -> bool:
@@ -22,7 +22,11 @@ def user_can_delete_at_finerworks(user) -> bool:
 
 
 def user_can_view_audit(user) -> bool:
-    return user.is_active and (user.has_perm(VIEW_AUDIT) or user.has_perm(VIEW_ORDERS))
+    return (
+        user is not None
+        and user.is_active
+        and (user.has_perm(VIEW_AUDIT) or user.has_perm(VIEW_ORDERS))
+    )
 
 
 def accounts_for_user(user) -> QuerySet[FinerWorksAccount]:
@@ -32,7 +36,7 @@ def accounts_for_user(user) -> QuerySet[FinerWorksAccount]:
     account_key) also needs a grant to the user or one of their groups.
     """
     accounts = FinerWorksAccount.objects.all()
-    if not user.is_authenticated or not user_can_view_orders(user):
+    if user is None or not user.is_authenticated or not user_can_view_orders(user):
         return accounts.none()
     if user.is_superuser:
         return accounts

@@ -15,6 +15,12 @@ urlpatterns = [
         views.DeletionConfirmView.as_view(),
         name="deletion_confirm",
     ),
+    path("deletions/<int:pk>/cancel/", views.DeletionCancelView.as_view(), name="deletion_cancel"),
+    path(
+        "deletions/<int:pk>/progress.json",
+        views.DeletionProgressView.as_view(),
+        name="deletion_progress",
+    ),
     path(
         "deletions/<int:pk>/records.json",
         views.DeletionRecordsView.as_view(),

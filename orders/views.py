@@ -4,6 +4,7 @@ import csv
 import json
 from http import HTTPStatus
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import UserPassesTestMixin
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
@@ -18,6 +19,7 @@ from django.views.generic import DetailView, TemplateView
 from . import permissions, selectors, services
 from .forms import CallFilterForm, ConfirmDeletionForm, OrderFilterForm, SelectionForm
 from .models import BulkDeletion, BulkDeletionItem, PendingOrder
+from .tasks import bulk_deletion_enqueue
 
 
 class CanViewOrders(UserPassesTestMixin):
@@ -124,6 +126,7 @@ class DeletionCreateView(CanDelete, View):
                 raise PermissionDenied("The filter names an account you may not act for.")
             orders = filters.filter(scoped)
             scope = f"all orders matching {filters.describe()}"
+            by_filter = True
         else:
             ids = selection.cleaned_data["orders"]
             foreign = PendingOrder.objects.filter(pk__in=ids).exclude(pk__in=scoped.values("pk"))
@@ -134,9 +137,10 @@ class DeletionCreateView(CanDelete, View):
                 )
             orders = scoped.filter(pk__in=ids)
             scope = "orders ticked by hand"
+            by_filter = False
         try:
             deletion = services.bulk_deletion_create(
-                user=user, orders=orders, scope_description=scope
+                user=user, orders=orders, scope_description=scope, by_filter=by_filter
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -176,17 +180,31 @@ class DeletionConfirmView(CanDelete, DeletionMixin, TemplateView):
         deletion = self.get_deletion(pk)
         if deletion.state != BulkDeletion.State.AWAITING:
             return redirect("orders:deletion_detail", pk=pk)
-        return self.render_to_response(self.context(deletion, ConfirmDeletionForm()))
+        return self.render_to_response(self.context(deletion, self.form(deletion)))
+
+    def form(self, deletion, data=None):
+        count = deletion.items.count()
+        needs_typing = deletion.by_filter or count > settings.FWADMIN_CONFIRM_TYPED_ABOVE
+        return ConfirmDeletionForm(data, count=count, needs_typing=needs_typing)
 
     def post(self, request, pk):
-        deletion = self.get_deletion(pk)
-        form = ConfirmDeletionForm(request.POST)
-        form.is_valid()
+        # Looked up among the user's own deletions, not by account scope, so that a grant
+        # revoked since the confirmation page is refused and audited by the service.
+        deletion = get_object_or_404(BulkDeletion, pk=pk, created_by=request.user)
+        if deletion.state != BulkDeletion.State.AWAITING:
+            messages.info(request, "This deletion was already confirmed; it ran only once.")
+            return redirect("orders:deletion_detail", pk=pk)
+        form = self.form(deletion, request.POST)
+        if not form.is_valid():
+            return self.render_to_response(
+                self.context(deletion, form), status=HTTPStatus.BAD_REQUEST
+            )
         try:
             started = services.bulk_deletion_confirm(
                 deletion=deletion,
                 user=request.user,
                 unverified_accounts_acknowledged=form.cleaned_data.get("acknowledge_unverified"),
+                reason=form.cleaned_data.get("reason", ""),
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -196,16 +214,12 @@ class DeletionConfirmView(CanDelete, DeletionMixin, TemplateView):
         if not started:
             messages.info(request, "This deletion was already confirmed; it ran only once.")
             return redirect("orders:deletion_detail", pk=pk)
-        try:
-            totals = services.bulk_deletion_run(deletion=deletion, acting_user=request.user)
-        except ImproperlyConfigured as exc:
-            deletion.state = BulkDeletion.State.FAILED
-            deletion.error_message = str(exc)
-            deletion.save(update_fields=["state", "error_message"])
-            PendingOrder.objects.filter(claimed_by=deletion).update(claimed_by=None)
-            messages.error(request, str(exc))
-            return redirect("orders:deletion_detail", pk=pk)
-        _report(request, deletion, totals)
+        bulk_deletion_enqueue(deletion)
+        deletion.refresh_from_db()
+        if deletion.is_done:
+            _report(request, deletion, services.bulk_deletion_totals(deletion))
+        else:
+            messages.info(request, f"Deletion #{deletion.pk} is queued; progress shows below.")
         return redirect("orders:deletion_detail", pk=pk)
 
     def context(self, deletion, form):
@@ -213,15 +227,30 @@ class DeletionConfirmView(CanDelete, DeletionMixin, TemplateView):
             "account__name", "fulfillment_id"
         )
         accounts = services.bulk_deletion_accounts(deletion)
-        stale = services.mirror_staleness(accounts)
         return self.get_context_data(
             deletion=deletion,
             form=form,
-            accounts=stale,
+            accounts=services.mirror_staleness(accounts),
             items=items[:500],
-            item_count=deletion.items.count(),
+            item_count=form.count,
             needs_ack=any(a.needs_verification for a in accounts),
         )
+
+
+class DeletionCancelView(CanDelete, DeletionMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        deletion = self.get_deletion(pk)
+        messages.info(request, services.bulk_deletion_cancel(deletion=deletion, user=request.user))
+        return redirect("orders:deletion_detail", pk=pk)
+
+
+class DeletionProgressView(CanViewOrders, DeletionMixin, View):
+    """JSON for the progress bar; the same scoping as the deletion page."""
+
+    def get(self, request, pk):
+        return JsonResponse(services.bulk_deletion_progress(self.get_deletion(pk)))
 
 
 def _report(request, deletion, totals) -> None:
@@ -249,6 +278,7 @@ class DeletionDetailView(CanViewOrders, DeletionMixin, TemplateView):
         page = Paginator(items, 200).get_page(self.request.GET.get("page"))
         return super().get_context_data(
             deletion=deletion,
+            progress=services.bulk_deletion_progress(deletion),
             totals=services.bulk_deletion_totals(deletion),
             page=page,
             calls=deletion.calls.order_by("created_at", "id")[:200],

@@ -29,5 +29,9 @@ else
   echo "Using FinerWorks at ${FINERWORKS_BASE_URL:-https://v2.api.finerworks.com}."
 fi
 
+# Deletions run in the background worker, as in production.
+$PY manage.py db_worker >/dev/null 2>&1 &
+pids+=($!)
+
 echo "Dashboard: http://127.0.0.1:8000/orders/  (log in as admin / admin)"
 $PY manage.py runserver 127.0.0.1:8000

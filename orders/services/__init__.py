@@ -5,8 +5,11 @@ from .accounts import account_owner_get_or_create, finerworks_account_verify, mi
 from .audit import finerworks_call_record, finerworks_call_refusal_record
 from .deletion import (
     bulk_deletion_accounts,
+    bulk_deletion_cancel,
     bulk_deletion_confirm,
     bulk_deletion_create,
+    bulk_deletion_progress,
+    bulk_deletion_requeue,
     bulk_deletion_run,
     bulk_deletion_totals,
 )
@@ -15,9 +18,12 @@ from .sync import SyncSummary, pending_orders_sync
 __all__ = [
     "SyncSummary",
     "account_owner_get_or_create",
+    "bulk_deletion_accounts",
+    "bulk_deletion_cancel",
     "bulk_deletion_confirm",
     "bulk_deletion_create",
-    "bulk_deletion_accounts",
+    "bulk_deletion_progress",
+    "bulk_deletion_requeue",
     "bulk_deletion_run",
     "bulk_deletion_totals",
     "finerworks_account_verify",

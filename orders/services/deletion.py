@@ -8,9 +8,10 @@ re-listing around every send and the refusal to send any key the user is not gra
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
@@ -53,7 +54,7 @@ def bulk_deletion_create(
     orders: QuerySet[PendingOrder],
     via: str = "dashboard",
     scope_description: str = "",
-    reason: str = "",
+    by_filter: bool = False,
 ) -> BulkDeletion:
     """Freeze the user's selection into a deletion awaiting confirmation. Sends nothing.
 
@@ -74,7 +75,7 @@ def bulk_deletion_create(
             created_by_username=user.get_username(),
             via=via,
             scope_description=scope_description,
-            reason=reason,
+            by_filter=by_filter,
         )
         BulkDeletionItem.objects.bulk_create(
             [
@@ -94,7 +95,11 @@ def bulk_deletion_accounts(deletion: BulkDeletion) -> list[FinerWorksAccount]:
 
 
 def bulk_deletion_confirm(
-    *, deletion: BulkDeletion, user, unverified_accounts_acknowledged: bool = False
+    *,
+    deletion: BulkDeletion,
+    user,
+    unverified_accounts_acknowledged: bool = False,
+    reason: str = "",
 ) -> bool:
     """Start the deletion once: claim its orders so no other deletion sends them.
 
@@ -102,7 +107,24 @@ def bulk_deletion_confirm(
     """
     if deletion.created_by_id != user.pk or not user_can_delete_at_finerworks(user):
         raise PermissionDenied("Only the person who prepared this deletion may confirm it.")
-    unverified = [a.name for a in bulk_deletion_accounts(deletion) if a.needs_verification]
+    accounts = bulk_deletion_accounts(deletion)
+    forbidden = [a for a in accounts if not user_may_act_for(user, a)]
+    for account in forbidden:
+        finerworks_call_refusal_record(
+            endpoint="delete_pending_orders",
+            purpose="delete",
+            account=account,
+            acting_user=user,
+            reason=f"{user} is not granted the FinerWorks account {account}.",
+            ids=list(
+                deletion.items.filter(account=account).values_list("fulfillment_id", flat=True)
+            ),
+            bulk_deletion=deletion,
+        )
+    if forbidden:
+        names = ", ".join(a.name for a in forbidden)
+        raise PermissionDenied(f"You may no longer act for {names}; nothing was sent.")
+    unverified = [a.name for a in accounts if a.needs_verification]
     if unverified and not unverified_accounts_acknowledged:
         raise ValidationError(
             "FinerWorks has not been shown to honour the account key of "
@@ -113,7 +135,7 @@ def bulk_deletion_confirm(
     with transaction.atomic():
         started = BulkDeletion.objects.filter(
             pk=deletion.pk, state=BulkDeletion.State.AWAITING
-        ).update(state=BulkDeletion.State.RUNNING, confirmed_at=now)
+        ).update(state=BulkDeletion.State.QUEUED, confirmed_at=now, reason=reason)
         if not started:
             return False
         # A conditional update is the claim: of two overlapping deletions only one wins a row.
@@ -152,9 +174,43 @@ def bulk_deletion_run(*, deletion: BulkDeletion, acting_user) -> DeletionTotals:
     linked to the deletion. Items already sent but not verified (a run that died) are
     verified first and never resent blindly.
     """
+    now = timezone.now()
+    # Only one worker may run a deletion: the state change from queued is the lock.
+    started = BulkDeletion.objects.filter(pk=deletion.pk, state=BulkDeletion.State.QUEUED).update(
+        state=BulkDeletion.State.RUNNING, started_at=now, heartbeat_at=now
+    )
     deletion.refresh_from_db()
-    if deletion.state != BulkDeletion.State.RUNNING:
+    if not started:
         return bulk_deletion_totals(deletion)
+    try:
+        stop_reason = _run_accounts(deletion, acting_user)
+    except ImproperlyConfigured as exc:
+        _settle(deletion.items.filter(outcome=Outcome.SELECTED), Outcome.NOT_SENT, str(exc))
+        _finish(deletion, BulkDeletion.State.FAILED, str(exc))
+        return bulk_deletion_totals(deletion)
+    except Exception as exc:
+        # Leave a truthful record; items already sent stay "sending" and are verified
+        # first if the deletion is queued again.
+        _finish(deletion, BulkDeletion.State.FAILED, f"The run stopped unexpectedly: {exc!r}")
+        raise
+    if stop_reason:
+        _finish(deletion, BulkDeletion.State.FAILED, stop_reason)
+    elif deletion.cancel_requested:
+        _finish(deletion, BulkDeletion.State.CANCELLED, "")
+    else:
+        _finish(deletion, BulkDeletion.State.FINISHED, "")
+    return bulk_deletion_totals(deletion)
+
+
+def _finish(deletion: BulkDeletion, state: str, error: str) -> None:
+    PendingOrder.objects.filter(claimed_by=deletion).update(claimed_by=None)
+    deletion.state = state
+    deletion.error_message = error
+    deletion.finished_at = timezone.now()
+    deletion.save(update_fields=["state", "error_message", "finished_at"])
+
+
+def _run_accounts(deletion: BulkDeletion, acting_user) -> str:
     stop_reason = ""
     for account in bulk_deletion_accounts(deletion):
         items = deletion.items.filter(account=account)
@@ -166,15 +222,7 @@ def bulk_deletion_run(*, deletion: BulkDeletion, acting_user) -> DeletionTotals:
         except _StopRun as exc:
             stop_reason = str(exc)
             _settle(items.filter(outcome=Outcome.SELECTED), Outcome.NOT_SENT, stop_reason)
-
-    PendingOrder.objects.filter(claimed_by=deletion).update(claimed_by=None)
-    deletion.state = BulkDeletion.State.FAILED if stop_reason else BulkDeletion.State.FINISHED
-    if deletion.cancel_requested and not stop_reason:
-        deletion.state = BulkDeletion.State.CANCELLED
-    deletion.error_message = stop_reason
-    deletion.finished_at = timezone.now()
-    deletion.save(update_fields=["state", "error_message", "finished_at"])
-    return bulk_deletion_totals(deletion)
+    return stop_reason
 
 
 def _run_account(deletion, account, items, acting_user) -> None:
@@ -223,10 +271,16 @@ def _run_account(deletion, account, items, acting_user) -> None:
     for chunk in _chunks(gone, 1000):
         _mark_orders_gone(items.filter(fulfillment_id__in=chunk))
 
-    delete_client = client("delete")
-    for chunk in _chunks(sorted(listed), settings.FINERWORKS_DELETE_BATCH_SIZE):
-        if BulkDeletion.objects.filter(pk=deletion.pk, cancel_requested=True).exists():
-            deletion.cancel_requested = True
+    try:
+        _send_chunks(deletion, items, sorted(listed), client("delete"), key)
+    finally:
+        # Also when the run stops: chunks already sent must be settled, not left in flight.
+        _verify(deletion, account, items, client("verify"), key, acting_user)
+
+
+def _send_chunks(deletion, items, fids: list[int], delete_client, key) -> None:
+    for chunk in _chunks(fids, settings.FINERWORKS_DELETE_BATCH_SIZE):
+        if _cancelled(deletion):
             _settle(items.filter(outcome=Outcome.SELECTED), Outcome.NOT_SENT, "Cancelled.")
             break
         chunk_items = items.filter(fulfillment_id__in=chunk)
@@ -245,7 +299,15 @@ def _run_account(deletion, account, items, acting_user) -> None:
             _settle(chunk_items, Outcome.REJECTED, str(exc))
         except FinerWorksError:
             pass  # outcome unknown (timeout, 5xx, unreadable answer): verification decides
-    _verify(deletion, account, items, client("verify"), key, acting_user)
+
+
+def _cancelled(deletion: BulkDeletion) -> bool:
+    """Between chunks: note the worker is alive, and see whether staff asked to stop."""
+    BulkDeletion.objects.filter(pk=deletion.pk).update(heartbeat_at=timezone.now())
+    deletion.cancel_requested = BulkDeletion.objects.filter(
+        pk=deletion.pk, cancel_requested=True
+    ).exists()
+    return deletion.cancel_requested
 
 
 def _listed(client, fids: list[int], key) -> set[int]:
@@ -314,3 +376,76 @@ def bulk_deletion_totals(deletion: BulkDeletion) -> DeletionTotals:
         totals.by_outcome[outcome] = totals.by_outcome.get(outcome, 0) + n
         totals.by_account.setdefault(row["account__name"], {})[outcome] = n
     return totals
+
+
+STUCK_AFTER = timedelta(minutes=2)
+
+
+def bulk_deletion_cancel(*, deletion: BulkDeletion, user) -> str:
+    """Stop a deletion: at once if nothing runs yet, else between chunks. Sends nothing."""
+    if deletion.created_by_id != user.pk and not user.is_superuser:
+        raise PermissionDenied("Only the person who started this deletion may cancel it.")
+    with transaction.atomic():
+        stopped = BulkDeletion.objects.filter(
+            pk=deletion.pk, state__in=[BulkDeletion.State.AWAITING, BulkDeletion.State.QUEUED]
+        ).update(state=BulkDeletion.State.CANCELLED, finished_at=timezone.now())
+        if stopped:
+            _settle(deletion.items.filter(outcome=Outcome.SELECTED), Outcome.NOT_SENT, "Cancelled.")
+            PendingOrder.objects.filter(claimed_by=deletion).update(claimed_by=None)
+            return "Cancelled before anything was sent."
+        if BulkDeletion.objects.filter(pk=deletion.pk, state=BulkDeletion.State.RUNNING).update(
+            cancel_requested=True
+        ):
+            return "Cancelling: the chunk in flight finishes and is verified, nothing more is sent."
+    return "This deletion has already ended."
+
+
+def bulk_deletion_requeue(*, deletion: BulkDeletion, force: bool = False) -> None:
+    """Put a stuck or failed deletion back in the queue; its run verifies before resending.
+
+    A running deletion counts as stuck once its worker has shown no sign of life for
+    STUCK_AFTER (force skips that check: only when the worker is known to be dead).
+    """
+    deletion.refresh_from_db()
+    State = BulkDeletion.State
+    stale = deletion.heartbeat_at is None or deletion.heartbeat_at < timezone.now() - STUCK_AFTER
+    if deletion.state == State.RUNNING and not (stale or force):
+        raise ValidationError(
+            f"Deletion #{deletion.pk} is running (last sign of life {deletion.heartbeat_at})."
+        )
+    if deletion.state not in (State.RUNNING, State.FAILED, State.QUEUED):
+        raise ValidationError(f"Deletion #{deletion.pk} is {deletion.get_state_display()}.")
+    open_items = deletion.items.filter(outcome__in=[Outcome.SELECTED, Outcome.SENDING])
+    with transaction.atomic():
+        PendingOrder.objects.filter(
+            pk__in=open_items.values("order_id"), claimed_by__isnull=True
+        ).update(claimed_by=deletion)
+        BulkDeletion.objects.filter(pk=deletion.pk).update(
+            state=State.QUEUED, error_message="", finished_at=None
+        )
+    deletion.refresh_from_db()
+
+
+def bulk_deletion_progress(deletion: BulkDeletion) -> dict:
+    """What the progress bar shows: settled orders and delete calls so far."""
+    totals = bulk_deletion_totals(deletion)
+    total = sum(totals.by_outcome.values())
+    open_count = totals.count(Outcome.SELECTED, Outcome.SENDING)
+    waiting = (
+        deletion.state == BulkDeletion.State.QUEUED
+        and deletion.confirmed_at is not None
+        and timezone.now() - deletion.confirmed_at > timedelta(seconds=5)
+    )
+    return {
+        "id": deletion.pk,
+        "state": deletion.state,
+        "state_label": deletion.get_state_display(),
+        "done": deletion.is_done,
+        "total": total,
+        "settled": total - open_count,
+        "percent": 100 if not total else round(100 * (total - open_count) / total),
+        "delete_calls": deletion.calls.filter(purpose="delete").count(),
+        "outcomes": totals.by_outcome,
+        "waiting_for_worker": waiting,
+        "error": deletion.error_message,
+    }

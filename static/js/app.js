@@ -44,3 +44,26 @@ document.addEventListener("DOMContentLoaded", () => {
   if (allBox) allBox.addEventListener("change", update);
   update();
 });
+
+// Deletion progress: poll the JSON endpoint until the run ends, then reload for the
+// per-order outcomes. Without JS the page is still right on a manual reload.
+document.addEventListener("DOMContentLoaded", () => {
+  const box = document.getElementById("progress");
+  if (!box || box.dataset.done === "1") return;
+  const bar = box.querySelector("progress");
+  const text = document.getElementById("progress-text");
+  const waiting = document.getElementById("progress-waiting");
+  async function poll() {
+    try {
+      const response = await fetch(box.dataset.url, { headers: { Accept: "application/json" } });
+      if (!response.ok) return;
+      const p = await response.json();
+      bar.value = p.percent;
+      text.textContent = `${p.settled} of ${p.total} orders settled · ${p.delete_calls} delete calls · ${p.state_label}`;
+      waiting.hidden = !p.waiting_for_worker;
+      if (p.done) { window.location.reload(); return; }
+    } catch (e) { /* a missed poll is retried */ }
+    setTimeout(poll, 1000);
+  }
+  setTimeout(poll, 500);
+});

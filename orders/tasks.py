@@ -1,0 +1,20 @@
+"""Background work (django-tasks): deletions run in a worker, never in a web request."""
+
+from django.db import transaction
+from django_tasks import task
+
+from .models import BulkDeletion
+from .services import bulk_deletion_run
+
+
+@task()
+def bulk_deletion_task(deletion_id: int) -> dict:
+    """Run one confirmed deletion as the user who confirmed it."""
+    deletion = BulkDeletion.objects.select_related("created_by").get(pk=deletion_id)
+    totals = bulk_deletion_run(deletion=deletion, acting_user=deletion.created_by)
+    return totals.by_outcome
+
+
+def bulk_deletion_enqueue(deletion: BulkDeletion) -> None:
+    # on_commit: a worker must never pick up a deletion whose confirmation rolled back.
+    transaction.on_commit(lambda: bulk_deletion_task.enqueue(deletion.pk))

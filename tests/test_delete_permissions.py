@@ -1,0 +1,392 @@
+"""Who may see and delete which orders: the permission matrix of the dashboard (list,
+prepare, confirm, result page), forged selections and grants revoked mid-flow."""
+
+from http import HTTPStatus
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from orders.models import (
+    AccountGrant,
+    BulkDeletion,
+    BulkDeletionItem,
+    FinerWorksCall,
+    PendingOrder,
+)
+from orders.services import (
+    bulk_deletion_confirm,
+    bulk_deletion_create,
+    bulk_deletion_run,
+    pending_orders_sync,
+)
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+Outcome = BulkDeletionItem.Outcome
+DELETE = "delete_pending_orders"
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def mirror(fw, n, *, seed, account=None):
+    """Seed n orders at the sandbox for the account, mirror them, forget the sync traffic."""
+    records = fw.seed(n, seed=seed, account_key=account.account_key if account else None)
+    pending_orders_sync()
+    fw.reset_requests()
+    fids = [r["fulfillment_id"] for r in records]
+    return list(PendingOrder.objects.filter(fulfillment_id__in=fids).order_by("fulfillment_id"))
+
+
+def select(client, orders, *, follow=False):
+    """Tick orders (or raw local ids) on the list page and post the selection."""
+    data = {"orders": [str(getattr(o, "pk", o)) for o in orders]}
+    return client.post(reverse("orders:deletion_create"), data, follow=follow)
+
+
+def confirm(client, url, **extra):
+    return client.post(url, {"confirm": "yes", **extra}, follow=True)
+
+
+def shown_messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def sent_ids(fw) -> list[int]:
+    return [fid for r in fw.requests_for(DELETE) for fid in r["body"]["ids"]]
+
+
+def sent_keys(fw) -> set:
+    return {r["body"].get("account_key") for r in fw.requests_for(DELETE)}
+
+
+def fids(orders) -> set[int]:
+    return {o.fulfillment_id for o in orders}
+
+
+def detail_link(order) -> str:
+    return f'href="{reverse("orders:detail", args=[order.pk])}"'
+
+
+@pytest.fixture
+def mine(fw, owner_account):
+    return mirror(fw, 3, seed=31)
+
+
+@pytest.fixture
+def theirs(fw, delegated_account):
+    return mirror(fw, 3, seed=32, account=delegated_account)
+
+
+@pytest.fixture
+def prepared(deleter, mine):
+    """A deletion of the owner's orders, prepared by `deleter` and awaiting confirmation."""
+    return bulk_deletion_create(user=deleter, orders=PendingOrder.objects.all())
+
+
+# ---------------------------------------------------------------------------- the matrix
+
+PAGES = [
+    ("get", "orders:list", False),
+    ("post", "orders:deletion_create", False),
+    ("get", "orders:deletion_confirm", True),
+    ("post", "orders:deletion_confirm", True),
+    ("get", "orders:deletion_detail", True),
+    ("get", "orders:deletion_records", True),
+]
+
+
+def request_page(client, method, name, needs_pk, deletion, mine):
+    url = reverse(name, args=[deletion.pk] if needs_pk else [])
+    data = {"orders": [str(o.pk) for o in mine], "confirm": "yes"} if method == "post" else None
+    return getattr(client, method)(url, data)
+
+
+@pytest.mark.parametrize(("method", "name", "needs_pk"), PAGES)
+def test_anonymous_visitors_are_sent_to_the_login_page(
+    client, fw, prepared, mine, method, name, needs_pk
+):
+    response = request_page(client, method, name, needs_pk, prepared, mine)
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.url.startswith(reverse("login") + "?next=")
+    assert fw.requests == []
+    assert BulkDeletion.objects.get().state == BulkDeletion.State.AWAITING
+
+
+@pytest.mark.parametrize(("method", "name", "needs_pk"), PAGES)
+def test_a_user_without_the_view_permission_is_forbidden(
+    client, fw, prepared, mine, method, name, needs_pk
+):
+    client.force_login(make_user("nobody"))
+
+    response = request_page(client, method, name, needs_pk, prepared, mine)
+
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert fw.requests == []
+    assert BulkDeletion.objects.count() == 1
+
+
+def test_a_viewer_sees_the_orders_but_no_delete_control(client, viewer, deleter, mine):
+    client.force_login(viewer)
+    html = client.get(reverse("orders:list")).content.decode()
+    assert all(detail_link(o) in html for o in mine)
+    assert "Delete at FinerWorks" not in html
+    assert 'name="orders"' not in html
+    assert 'name="select_all"' not in html
+
+    client.force_login(deleter)  # the same page for a deleter does show them
+    html = client.get(reverse("orders:list")).content.decode()
+    assert "Delete at FinerWorks" in html
+    assert html.count('name="orders"') == len(mine)
+
+
+def test_a_viewer_may_not_prepare_or_confirm_a_deletion(client, viewer, fw, prepared, mine):
+    client.force_login(viewer)
+    confirm_url = reverse("orders:deletion_confirm", args=[prepared.pk])
+
+    assert select(client, mine).status_code == HTTPStatus.FORBIDDEN
+    assert client.get(confirm_url).status_code == HTTPStatus.FORBIDDEN
+    assert client.post(confirm_url, {"confirm": "yes"}).status_code == HTTPStatus.FORBIDDEN
+
+    assert BulkDeletion.objects.count() == 1
+    assert BulkDeletion.objects.get().state == BulkDeletion.State.AWAITING
+    assert fw.requests == []
+
+
+def test_another_deleter_may_not_confirm_someone_elses_deletion(client, fw, prepared):
+    client.force_login(
+        make_user("colleague", "orders.view_pendingorder", "orders.delete_at_finerworks")
+    )
+
+    response = client.post(reverse("orders:deletion_confirm", args=[prepared.pk]))
+
+    assert response.status_code in (HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND)
+    assert BulkDeletion.objects.get().state == BulkDeletion.State.AWAITING
+    assert fw.requests == []
+
+
+def test_a_deleter_without_a_grant_cannot_see_the_delegated_accounts_orders(
+    client, deleter, mine, theirs
+):
+    client.force_login(deleter)
+
+    html = client.get(reverse("orders:list"), {"state": "all"}).content.decode()
+
+    assert all(detail_link(o) in html for o in mine)
+    assert not any(detail_link(o) in html for o in theirs)
+    assert theirs[0].account.name not in html
+    detail = client.get(reverse("orders:detail", args=[theirs[0].pk]))
+    assert detail.status_code == HTTPStatus.NOT_FOUND
+
+
+def test_posting_ungranted_orders_is_refused_audited_and_nothing_is_sent(
+    client, deleter, fw, mine, theirs, delegated_account
+):
+    client.force_login(deleter)
+
+    response = select(client, [mine[0], *theirs])
+
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert BulkDeletion.objects.count() == 0
+    assert fw.requests == []
+    [refusal] = FinerWorksCall.objects.filter(outcome="refused")
+    assert refusal.account == delegated_account
+    assert refusal.acting_user == deleter and refusal.acting_username == "deleter"
+    assert refusal.endpoint == DELETE and refusal.purpose == "delete"
+    assert sorted(refusal.request_payload["ids"]) == sorted(fids(theirs))
+    assert refusal.request_payload["account_key"] == delegated_account.account_key
+    assert refusal.http_status is None
+
+
+def test_a_user_grant_lets_the_deleter_delete_with_that_accounts_key(
+    client, deleter, fw, mine, theirs, delegated_account, grant
+):
+    grant(deleter, delegated_account)
+    client.force_login(deleter)
+    html = client.get(reverse("orders:list")).content.decode()
+    assert all(detail_link(o) in html for o in theirs)
+
+    done = confirm(client, select(client, theirs).url)
+
+    [sent] = fw.requests_for(DELETE)
+    assert sent["body"]["account_key"] == delegated_account.account_key
+    assert sorted(sent["body"]["ids"]) == sorted(fids(theirs))
+    assert fids(theirs) <= fw.deleted_ids
+    assert fids(mine) <= fw.listed_ids()  # the owner's orders were not touched
+    assert "3 orders deleted at FinerWorks (verified)." in shown_messages(done)
+    assert not FinerWorksCall.objects.filter(outcome="refused").exists()
+
+
+def test_a_group_grant_works_like_a_user_grant(client, fw, mine, theirs, delegated_account):
+    member = make_user("member", "orders.view_pendingorder", "orders.delete_at_finerworks")
+    team = Group.objects.create(name="Acme team")
+    member.groups.add(team)
+    AccountGrant.objects.create(group=team, account=delegated_account)
+    client.force_login(member)
+
+    done = confirm(client, select(client, theirs).url)
+
+    assert sent_keys(fw) == {delegated_account.account_key}
+    assert sorted(sent_ids(fw)) == sorted(fids(theirs))
+    assert set(
+        PendingOrder.objects.filter(pk__in=[o.pk for o in theirs]).values_list("state", flat=True)
+    ) == {PendingOrder.State.DELETED}
+    assert "3 orders deleted at FinerWorks (verified)." in shown_messages(done)
+
+
+def test_a_superuser_sees_and_deletes_for_every_account_without_a_grant(
+    client, admin_user, fw, mine, theirs, delegated_account
+):
+    client.force_login(admin_user)
+    html = client.get(reverse("orders:list")).content.decode()
+    assert all(detail_link(o) in html for o in mine + theirs)
+
+    done = confirm(client, select(client, mine + theirs).url)
+
+    assert sent_keys(fw) == {None, delegated_account.account_key}
+    for request in fw.requests_for(DELETE):
+        expected = fids(theirs) if request["body"].get("account_key") else fids(mine)
+        assert set(request["body"]["ids"]) == expected
+    assert "6 orders deleted at FinerWorks (verified)." in shown_messages(done)
+
+
+def test_the_result_of_a_deletion_touching_an_ungranted_account_is_not_found(
+    client, deleter, fw, mine, theirs, delegated_account, grant, admin_user
+):
+    grant(deleter, delegated_account)
+    client.force_login(deleter)
+    confirm(client, select(client, theirs).url)
+    touching = BulkDeletion.objects.get()
+    confirm(client, select(client, mine).url)
+    owner_only = BulkDeletion.objects.exclude(pk=touching.pk).get()
+    client.force_login(
+        make_user("colleague", "orders.view_pendingorder", "orders.delete_at_finerworks")
+    )
+
+    for name in ("orders:deletion_detail", "orders:deletion_records", "orders:deletion_confirm"):
+        url = reverse(name, args=[touching.pk])
+        assert client.get(url).status_code == HTTPStatus.NOT_FOUND, name
+    listing = client.get(reverse("orders:deletion_list")).content.decode()
+    assert reverse("orders:deletion_detail", args=[touching.pk]) not in listing
+    detail = client.get(reverse("orders:deletion_detail", args=[owner_only.pk]))
+    assert detail.status_code == HTTPStatus.OK  # the 404 is about the ungranted account
+    client.force_login(admin_user)
+    detail = client.get(reverse("orders:deletion_detail", args=[touching.pk]))
+    assert detail.status_code == HTTPStatus.OK
+
+
+# ---------------------------------------------------------------------------- forged ids
+
+
+def test_nonexistent_ids_are_dropped_and_never_sent(client, deleter, fw, mine):
+    client.force_login(deleter)
+
+    response = select(client, [mine[0].pk, 987654])
+    assert response.status_code == HTTPStatus.FOUND
+    done = confirm(client, response.url)
+
+    deletion = BulkDeletion.objects.get()
+    assert list(deletion.items.values_list("order_id", flat=True)) == [mine[0].pk]
+    assert sent_ids(fw) == [mine[0].fulfillment_id]
+    assert "1 orders deleted at FinerWorks (verified)." in shown_messages(done)
+
+
+def test_only_nonexistent_ids_give_a_clear_message_and_create_nothing(client, deleter, fw, mine):
+    client.force_login(deleter)
+
+    response = select(client, [987654, 987655], follow=True)
+
+    assert "No pending orders were selected." in shown_messages(response)
+    assert BulkDeletion.objects.count() == 0
+    assert fw.requests == []
+
+
+@pytest.mark.parametrize("forged", ["12abc", "-3", "1.5", "0x10", " 7"])
+def test_non_integer_ids_get_a_clear_message_and_create_nothing(client, deleter, fw, mine, forged):
+    client.force_login(deleter)
+
+    response = client.post(
+        reverse("orders:deletion_create"), {"orders": [str(mine[0].pk), forged]}, follow=True
+    )
+
+    assert response.status_code == HTTPStatus.OK
+    assert any("is not an order id" in m for m in shown_messages(response))
+    assert BulkDeletion.objects.count() == 0
+    assert fw.requests == []
+
+
+def test_already_deleted_orders_are_dropped_and_never_sent_again(client, deleter, fw, mine):
+    client.force_login(deleter)
+    confirm(client, select(client, mine[:1]).url)
+    fw.reset_requests()
+
+    response = select(client, mine[:2])
+    done = confirm(client, response.url)
+
+    second = BulkDeletion.objects.order_by("-pk").first()
+    assert list(second.items.values_list("order_id", flat=True)) == [mine[1].pk]
+    assert sent_ids(fw) == [mine[1].fulfillment_id]
+    assert "1 orders deleted at FinerWorks (verified)." in shown_messages(done)
+
+
+def test_selecting_only_already_deleted_orders_creates_nothing(client, deleter, fw, mine):
+    client.force_login(deleter)
+    confirm(client, select(client, mine[:1]).url)
+    fw.reset_requests()
+
+    response = select(client, mine[:1], follow=True)
+
+    assert "No pending orders were selected." in shown_messages(response)
+    assert BulkDeletion.objects.count() == 1
+    assert fw.requests == []
+
+
+# ---------------------------------------------------------------------------- revoked grants
+
+
+def test_a_grant_revoked_after_the_confirmation_page_sends_nothing_and_audits_the_refusal(
+    client, deleter, fw, mine, theirs, delegated_account, grant
+):
+    access = grant(deleter, delegated_account)
+    client.force_login(deleter)
+    url = select(client, mine + theirs).url
+    assert client.get(url).status_code == HTTPStatus.OK
+    access.delete()
+
+    client.post(url, {"confirm": "yes"})
+
+    assert delegated_account.account_key not in sent_keys(fw)
+    assert fids(theirs).isdisjoint(sent_ids(fw))
+    assert fids(theirs) <= fw.listed_ids(delegated_account.account_key)
+    refusal = FinerWorksCall.objects.filter(outcome="refused", account=delegated_account)
+    assert refusal.exists(), "the refused account_key must be audited, not silently dropped"
+    assert sorted(refusal.first().request_payload["ids"]) == sorted(fids(theirs))
+
+
+def test_a_grant_revoked_before_a_background_run_refuses_that_account_only(
+    client, deleter, fw, mine, theirs, delegated_account, grant
+):
+    access = grant(deleter, delegated_account)
+    deletion = bulk_deletion_create(
+        user=deleter, orders=PendingOrder.objects.filter(pk__in=[o.pk for o in mine + theirs])
+    )
+    assert bulk_deletion_confirm(deletion=deletion, user=deleter)
+    access.delete()
+
+    bulk_deletion_run(deletion=deletion, acting_user=deleter)
+
+    assert sent_keys(fw) == {None}
+    assert sorted(sent_ids(fw)) == sorted(fids(mine))
+    [refusal] = deletion.calls.filter(outcome="refused")
+    assert refusal.account == delegated_account
+    assert sorted(refusal.request_payload["ids"]) == sorted(fids(theirs))
+    assert refusal.request_payload["account_key"] == delegated_account.account_key
+    result = dict(deletion.items.values_list("fulfillment_id", "outcome"))
+    assert {result[f] for f in fids(theirs)} == {Outcome.NOT_SENT}
+    assert {result[f] for f in fids(mine)} == {Outcome.DELETED}
+    theirs_now = PendingOrder.objects.filter(pk__in=[o.pk for o in theirs])
+    assert set(theirs_now.values_list("state", flat=True)) == {PendingOrder.State.PENDING}
+    assert not theirs_now.filter(claimed_by__isnull=False).exists()
