@@ -18,7 +18,7 @@ from django.views.generic import DetailView, TemplateView
 
 from . import permissions, selectors, services
 from .forms import CallFilterForm, ConfirmDeletionForm, OrderFilterForm, SelectionForm
-from .models import BulkDeletion, BulkDeletionItem, PendingOrder
+from .models import BulkDeletion, BulkDeletionItem, FinerWorksAccount, PendingOrder
 from .tasks import bulk_deletion_enqueue
 
 
@@ -123,7 +123,11 @@ class DeletionCreateView(CanDelete, View):
         if selection.cleaned_data["select_all"]:
             filters = OrderFilterForm(request.POST, user=user)
             if not filters.is_valid():
-                raise PermissionDenied("The filter names an account you may not act for.")
+                if "account" in filters.errors:
+                    _refuse_filter_account(user, request.POST.get("account"))
+                    raise PermissionDenied("The filter names an account you may not act for.")
+                messages.error(request, "The filter is not valid; nothing was selected.")
+                return redirect(_list_url(request.POST))
             orders = filters.filter(scoped)
             scope = f"all orders matching {filters.describe()}"
             by_filter = True
@@ -160,6 +164,20 @@ def _refuse_foreign(user, foreign) -> None:
             acting_user=user,
             reason=f"{user} is not granted the FinerWorks account {account}.",
             ids=fids,
+        )
+
+
+def _refuse_filter_account(user, account_id) -> None:
+    if not (account_id or "").isdigit() or len(account_id) > 18:
+        return
+    account = FinerWorksAccount.objects.filter(pk=int(account_id)).first()
+    if account is not None:
+        services.finerworks_call_refusal_record(
+            endpoint="delete_pending_orders",
+            purpose="delete",
+            account=account,
+            acting_user=user,
+            reason=f"{user} tried to select all orders of ungranted account {account}.",
         )
 
 

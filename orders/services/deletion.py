@@ -248,8 +248,9 @@ def _run_account(deletion, account, items, acting_user) -> None:
         _settle(selected, Outcome.NOT_SENT, reason)
         return
 
-    # A previous run may have died after sending: verify those before anything else.
-    _verify(deletion, account, items, client("verify"), key, acting_user)
+    # A previous run may have died after sending: verify those before anything else. What
+    # FinerWorks still lists was never applied, so it goes back to be sent once more.
+    _verify(deletion, account, items, client("verify"), key, acting_user, resume=True)
 
     to_check = sorted(
         items.filter(outcome=Outcome.SELECTED).values_list("fulfillment_id", flat=True)
@@ -322,7 +323,7 @@ def _listed(client, fids: list[int], key) -> set[int]:
     return listed
 
 
-def _verify(deletion, account, items, client, key, acting_user) -> None:
+def _verify(deletion, account, items, client, key, acting_user, resume=False) -> None:
     sent = items.filter(outcome=Outcome.SENDING)
     fids = sorted(sent.values_list("fulfillment_id", flat=True))
     if not fids:
@@ -339,11 +340,14 @@ def _verify(deletion, account, items, client, key, acting_user) -> None:
     still = [fid for fid in fids if fid in listed]
     deleted = [fid for fid in fids if fid not in listed]
     for chunk in _chunks(still, 1000):
-        _settle(
-            items.filter(fulfillment_id__in=chunk),
-            Outcome.STILL_PENDING,
-            "FinerWorks still lists this order after the delete.",
-        )
+        if resume:
+            _settle(items.filter(fulfillment_id__in=chunk), Outcome.SELECTED, "")
+        else:
+            _settle(
+                items.filter(fulfillment_id__in=chunk),
+                Outcome.STILL_PENDING,
+                "FinerWorks still lists this order after the delete.",
+            )
     now = timezone.now()
     for chunk in _chunks(deleted, 1000):
         chunk_items = items.filter(fulfillment_id__in=chunk)
