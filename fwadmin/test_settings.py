@@ -11,6 +11,13 @@ os.environ["FINERWORKS_APP_KEY"] = ""
 
 from fwadmin.settings import *  # noqa: E402,F403
 
+# The test client speaks plain HTTP and needs no compiled static manifest.
+SECURE_SSL_REDIRECT = False
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_AUTOREFRESH = True  # serve from the app folders; no collectstatic in tests
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 FINERWORKS_TIMEOUT = 1.0
 # Tasks run inline in tests, so a confirmed deletion has finished when the view returns.

@@ -7,6 +7,15 @@ from orders.services import account_owner_get_or_create
 pytest_plugins = ["tests.sandbox_plugin"]
 
 
+def pytest_configure(config):
+    """Django's own deprecation warnings fail the suite, whichever Django version runs it."""
+    import django.utils.deprecation as deprecation
+
+    for name in dir(deprecation):
+        if name.startswith("RemovedInDjango") and name.endswith("Warning"):
+            config.addinivalue_line("filterwarnings", f"error::django.utils.deprecation.{name}")
+
+
 @pytest.fixture
 def fw(sandbox, settings):
     """The sandbox with Django configured to call it (real HTTP over loopback)."""

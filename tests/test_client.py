@@ -472,7 +472,7 @@ def test_outcome_codes_cover_every_error():
 
 
 def test_keys_never_leak_into_repr_errors_or_logs(secret_sandbox, caplog, closed_port_url):
-    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="orders.finerworks")
     sb = secret_sandbox
     ids = [r["fulfillment_id"] for r in sb.seed(2)]
     client = make_client(sb)
@@ -532,7 +532,7 @@ def test_keys_echoed_by_server_are_redacted():
 
 
 def test_log_line_per_attempt(sandbox, caplog):
-    caplog.set_level(logging.INFO, logger="orders.finerworks")
+    caplog.set_level(logging.DEBUG, logger="orders.finerworks")
     sandbox.add_fault("*", "429")
     make_client(sandbox).list_pending_orders()
     lines = [r.getMessage() for r in caplog.records if r.name == "orders.finerworks"]

@@ -237,8 +237,9 @@ class FinerWorksClient:
             )
 
     def _redact(self, text: str) -> str:
+        # Real keys are GUIDs; a very short "key" would shred ordinary words if replaced.
         for secret in (self._web_api_key, self._app_key):
-            if secret and secret in text:
+            if secret and len(secret) >= 8 and secret in text:
                 text = text.replace(secret, _REDACTED)
         return text
 
@@ -272,9 +273,8 @@ class FinerWorksClient:
         return max(0.0, min(wait, self.max_retry_wait))
 
     def _log(self, result: FinerWorksResponse | FinerWorksError) -> None:
-        level = logging.INFO if isinstance(result, FinerWorksResponse) else logging.WARNING
-        logger.log(
-            level,
+        # DEBUG: fwadmin's audit layer logs the same call at INFO with its deletion and account.
+        logger.debug(
             "finerworks endpoint=%s outcome=%s http_status=%s elapsed_ms=%s reference_id=%s "
             "attempt=%s",
             result.endpoint,
@@ -378,7 +378,10 @@ class FinerWorksClient:
                 **info,
             )
         if http_status >= 500:
-            detail = body_msg or excerpt[:200].strip() or "no message"
+            text = excerpt[:200].strip()
+            if text.lstrip().lower().startswith(("<!doctype", "<html")):
+                text = "an HTML error page"  # e.g. a proxy's 502; the body stays in the audit
+            detail = body_msg or text or "no message"
             raise ServerError(
                 f"FinerWorks answered HTTP {http_status} on {endpoint}: {detail}",
                 status_message=body_msg,

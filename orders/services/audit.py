@@ -1,5 +1,7 @@
 """The audit trail: one FinerWorksCall row per HTTP attempt, and the client that feeds it."""
 
+import logging
+
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
@@ -9,6 +11,29 @@ from orders.finerworks.errors import FinerWorksError, MissingCredentials
 from orders.models import BulkDeletion, FinerWorksAccount, FinerWorksCall
 
 ALLOWED_PAYLOAD_KEYS = ("ids", "account_key")
+logger = logging.getLogger("orders.audit")
+
+
+def _log(call: FinerWorksCall) -> None:
+    """One key=value line per call for log search; never keys, never the ids themselves."""
+    level = logging.INFO if call.outcome == "ok" else logging.WARNING
+    logger.log(
+        level,
+        "finerworks_call id=%s endpoint=%s purpose=%s outcome=%s http_status=%s duration_ms=%s "
+        "reference_id=%s deletion=%s account=%s attempt=%s ids=%s user=%s",
+        call.pk,
+        call.endpoint,
+        call.purpose,
+        call.outcome,
+        call.http_status if call.http_status is not None else "-",
+        call.duration_ms if call.duration_ms is not None else "-",
+        call.reference_id or "-",
+        call.bulk_deletion_id or "-",
+        call.account_id or "-",
+        call.attempt,
+        len(call.request_payload.get("ids") or ()),
+        call.acting_username or "-",
+    )
 
 
 def _username(user) -> str:
@@ -60,7 +85,7 @@ def finerworks_call_record(
             debug=result.debug,
         )
     with transaction.atomic(durable=True):
-        return FinerWorksCall.objects.create(
+        call = FinerWorksCall.objects.create(
             acting_user=_user_or_none(acting_user),
             acting_username=_username(acting_user),
             purpose=purpose,
@@ -68,6 +93,8 @@ def finerworks_call_record(
             bulk_deletion=bulk_deletion,
             **fields,
         )
+    _log(call)
+    return call
 
 
 def finerworks_call_refusal_record(
@@ -85,7 +112,7 @@ def finerworks_call_refusal_record(
     if account is not None and account.account_key:
         payload["account_key"] = account.account_key
     with transaction.atomic(durable=True):
-        return FinerWorksCall.objects.create(
+        call = FinerWorksCall.objects.create(
             acting_user=_user_or_none(acting_user),
             acting_username=_username(acting_user),
             endpoint=endpoint,
@@ -98,6 +125,8 @@ def finerworks_call_refusal_record(
             error_text=reason,
             attempt=0,
         )
+    _log(call)
+    return call
 
 
 def finerworks_client(

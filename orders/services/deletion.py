@@ -27,6 +27,7 @@ from orders.models import BulkDeletion, BulkDeletionItem, FinerWorksAccount, Pen
 from orders.permissions import user_can_delete_at_finerworks, user_may_act_for
 from orders.selectors import pending_orders_for_user
 
+from .advice import explain
 from .audit import finerworks_call_refusal_record, finerworks_client
 
 Outcome = BulkDeletionItem.Outcome
@@ -257,15 +258,18 @@ def _run_account(deletion, account, items, acting_user) -> None:
     )
     if not to_check:
         return
+    if _cancelled(deletion):
+        _settle(items.filter(outcome=Outcome.SELECTED), Outcome.NOT_SENT, "Cancelled.")
+        return
     try:
         listed = _listed(client("preflight"), to_check, key)
     except CredentialsRejected as exc:
-        raise _StopRun(f"FinerWorks rejected the API credentials: {exc}") from exc
+        raise _StopRun(explain(exc)) from exc
     except FinerWorksError as exc:
         _settle(
             items.filter(outcome=Outcome.SELECTED),
             Outcome.NOT_SENT,
-            f"Pre-flight check failed, nothing sent for this account: {exc}",
+            f"Pre-flight check failed, nothing sent for this account: {explain(exc)}",
         )
         return
     gone = [fid for fid in to_check if fid not in listed]
@@ -290,14 +294,14 @@ def _send_chunks(deletion, items, fids: list[int], delete_client, key) -> None:
         try:
             delete_client.delete_pending_orders(chunk, account_key=key)
         except CredentialsRejected as exc:
-            _settle(chunk_items, Outcome.REJECTED, str(exc))
-            raise _StopRun(f"FinerWorks rejected the API credentials: {exc}") from exc
+            _settle(chunk_items, Outcome.REJECTED, explain(exc))
+            raise _StopRun(explain(exc)) from exc
         except (ConnectionFailed, RateLimited) as exc:
             # Nothing was processed; FinerWorks is out of reach, so stop instead of hammering.
-            _settle(chunk_items, Outcome.NOT_SENT, str(exc))
-            raise _StopRun(f"FinerWorks could not be reached: {exc}") from exc
+            _settle(chunk_items, Outcome.NOT_SENT, explain(exc))
+            raise _StopRun(explain(exc)) from exc
         except RequestRejected as exc:
-            _settle(chunk_items, Outcome.REJECTED, str(exc))
+            _settle(chunk_items, Outcome.REJECTED, explain(exc))
         except FinerWorksError:
             pass  # outcome unknown (timeout, 5xx, unreadable answer): verification decides
 
@@ -334,7 +338,8 @@ def _verify(deletion, account, items, client, key, acting_user, resume=False) ->
         _settle(
             sent,
             Outcome.UNVERIFIED,
-            f"Sent, but FinerWorks could not be re-listed to check: {exc}. Refresh to settle.",
+            f"Sent, but FinerWorks could not be re-listed to check ({exc}). Refresh from "
+            "FinerWorks to see whether these orders are gone.",
         )
         return
     still = [fid for fid in fids if fid in listed]

@@ -12,6 +12,7 @@ from orders.finerworks.errors import CredentialsRejected, FinerWorksError
 from orders.models import FinerWorksAccount, PendingOrder
 
 from .accounts import account_owner_get_or_create
+from .advice import explain
 from .audit import finerworks_client
 
 BATCH_SIZE = 1000
@@ -53,7 +54,7 @@ class SyncSummary:
 
     def __str__(self):
         if self.error is not None:
-            return f"{self.account}: sync failed, nothing changed. {self.error}"
+            return f"{self.account}: sync failed, nothing changed. {explain(self.error)}"
         return (
             f"{self.account}: {self.new} new, {self.changed} changed, "
             f"{self.unchanged} unchanged, {self.gone} gone ({self.duration_ms} ms)"

@@ -1,0 +1,53 @@
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError
+
+from orders.finerworks.errors import (
+    BadResponse,
+    ConnectionFailed,
+    CredentialsRejected,
+    FinerWorksError,
+    OutcomeUnknown,
+    RequestRejected,
+)
+from orders.models import FinerWorksAccount
+from orders.services.audit import finerworks_client
+
+
+def diagnosis(exc: Exception) -> str:
+    base = settings.FINERWORKS_BASE_URL
+    if isinstance(exc, ImproperlyConfigured):
+        return f"Keys not configured: {exc}"
+    if isinstance(exc, CredentialsRejected):
+        return "Bad keys: FinerWorks rejected FINERWORKS_WEB_API_KEY / FINERWORKS_APP_KEY."
+    if isinstance(exc, ConnectionFailed):
+        return f"Unreachable: no connection to {base}. Check FINERWORKS_BASE_URL and the network."
+    if isinstance(exc, OutcomeUnknown):
+        return f"No answer from {base} within FINERWORKS_TIMEOUT; try again or raise the timeout."
+    if isinstance(exc, (BadResponse, RequestRejected)) and exc.http_status in (None, 301, 302, 404):
+        return f"Wrong base URL? {base} did not answer like the FinerWorks v3 API ({exc})."
+    return f"FinerWorks answered with an error: {exc}"
+
+
+class Command(BaseCommand):
+    help = "Check the FinerWorks credentials and list accounts with their verification state."
+
+    def handle(self, *args, **options):
+        ok = True
+        try:
+            client = finerworks_client(purpose="credentials_check", account=None)
+            client.test_my_credentials()
+        except (ImproperlyConfigured, FinerWorksError) as exc:
+            ok = False
+            self.stdout.write(f"Credentials: {diagnosis(exc)}")
+        else:
+            self.stdout.write(f"Credentials: OK ({settings.FINERWORKS_BASE_URL})")
+        for account in FinerWorksAccount.objects.order_by("name"):
+            key = "owner, no account_key" if account.is_owner else "delegated"
+            synced = account.last_synced_at or "never"
+            self.stdout.write(
+                f"  {account.name} ({key}): {account.get_verification_display()}; "
+                f"last synced {synced}"
+            )
+        if not ok:
+            raise CommandError("FinerWorks check failed.")
