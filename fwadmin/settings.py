@@ -157,6 +157,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "orders:list"
 LOGOUT_REDIRECT_URL = "login"
 
+DEFAULT_EXCEPTION_REPORTER_FILTER = "fwadmin.debug.SecretRedactingFilter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
