@@ -13,7 +13,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from orders.finerworks.errors import (
@@ -302,8 +303,10 @@ def _send_chunks(deletion, items, fids: list[int], delete_client, key) -> None:
             raise _StopRun(explain(exc)) from exc
         except RequestRejected as exc:
             _settle(chunk_items, Outcome.REJECTED, explain(exc))
-        except FinerWorksError:
-            pass  # outcome unknown (timeout, 5xx, unreadable answer): verification decides
+        except FinerWorksError as exc:
+            # Outcome unknown (timeout, 5xx, unreadable answer): verification decides; the
+            # note keeps what went wrong for the staff reading the result.
+            chunk_items.update(note=f"The delete call failed: {exc}"[:400])
 
 
 def _cancelled(deletion: BulkDeletion) -> bool:
@@ -345,14 +348,18 @@ def _verify(deletion, account, items, client, key, acting_user, resume=False) ->
     still = [fid for fid in fids if fid in listed]
     deleted = [fid for fid in fids if fid not in listed]
     for chunk in _chunks(still, 1000):
+        chunk_items = items.filter(fulfillment_id__in=chunk)
         if resume:
-            _settle(items.filter(fulfillment_id__in=chunk), Outcome.SELECTED, "")
-        else:
-            _settle(
-                items.filter(fulfillment_id__in=chunk),
-                Outcome.STILL_PENDING,
-                "FinerWorks still lists this order after the delete.",
-            )
+            _settle(chunk_items, Outcome.SELECTED, "")
+            continue
+        chunk_items.filter(note="").update(
+            outcome=Outcome.STILL_PENDING,
+            note="FinerWorks accepted the delete but still lists this order.",
+        )
+        chunk_items.exclude(note="").update(
+            outcome=Outcome.STILL_PENDING,
+            note=Concat(Value("Not deleted: FinerWorks still lists it. "), F("note")),
+        )
     now = timezone.now()
     for chunk in _chunks(deleted, 1000):
         chunk_items = items.filter(fulfillment_id__in=chunk)
