@@ -16,6 +16,7 @@ run: $(INSTALLED)
 	bash scripts/run.sh
 
 test: $(INSTALLED)
+	bash scripts/system-deps.sh
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=fwadmin.test_settings $(PY) manage.py check
