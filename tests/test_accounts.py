@@ -1,0 +1,69 @@
+"""Proving FinerWorks honours a delegated account_key before trusting it."""
+
+import pytest
+from django.urls import reverse
+
+from orders.models import FinerWorksAccount, FinerWorksCall
+from orders.services import finerworks_account_verify
+
+pytestmark = pytest.mark.django_db(transaction=True)
+KEY = "22222222-3333-4444-8555-666666666666"
+Verification = FinerWorksAccount.Verification
+
+
+@pytest.fixture
+def acme(fw, owner_account):
+    fw.add_account(KEY)
+    return FinerWorksAccount.objects.create(name="Acme", account_key=KEY)
+
+
+def test_a_key_finerworks_honours_is_verified(fw, acme, admin_user):
+    fw.seed(2, seed=1)
+    fw.seed(3, seed=2, account_key=KEY)
+    account = finerworks_account_verify(account=acme, acting_user=admin_user)
+    assert account.verification == Verification.VERIFIED and account.verified_at
+    calls = FinerWorksCall.objects.filter(purpose="account_check").order_by("id")
+    assert [c.request_payload.get("account_key") for c in calls] == [None, KEY]
+
+
+def test_a_key_finerworks_silently_ignores_is_flagged(fw, acme, admin_user):
+    fw.account_keys_allowed = False  # the credentials may not use account keys
+    fw.seed(2, seed=1)
+    fw.seed(3, seed=2, account_key=KEY)
+    account = finerworks_account_verify(account=acme, acting_user=admin_user)
+    assert account.verification == Verification.NOT_HONOURED
+    assert "owner" in account.verification_note
+    assert account.needs_verification
+
+
+def test_two_empty_answers_prove_nothing(fw, acme, admin_user):
+    account = finerworks_account_verify(account=acme, acting_user=admin_user)
+    assert account.verification == Verification.INCONCLUSIVE
+
+
+def test_a_failed_check_is_recorded_as_failed(fw, acme, admin_user):
+    fw.add_fault("list_pending_orders", "500")
+    account = finerworks_account_verify(account=acme, acting_user=admin_user)
+    assert account.verification == Verification.FAILED
+    assert "HTTP 500" in account.verification_note
+
+
+def test_admin_action_verifies_and_reports(client, fw, acme, admin_user):
+    fw.seed(1, seed=1)
+    fw.seed(1, seed=2, account_key=KEY)
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:orders_finerworksaccount_changelist"),
+        {"action": "verify_account_key", "_selected_action": [acme.pk]},
+        follow=True,
+    )
+    assert "Acme: Verified" in response.content.decode()
+    acme.refresh_from_db()
+    assert acme.verification == Verification.VERIFIED
+
+
+def test_only_one_owner_account_can_exist(owner_account):
+    from django.db import IntegrityError
+
+    with pytest.raises(IntegrityError):
+        FinerWorksAccount.objects.create(name="Second owner", account_key=None)
