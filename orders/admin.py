@@ -6,7 +6,6 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied, Valid
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.translation import ngettext
 
 from . import permissions, selectors, services
 from .models import (
@@ -120,43 +119,8 @@ class PendingOrderAdmin(ReadOnlyAdmin):
                 messages.INFO,
             )
             return None
-        totals = services.bulk_deletion_totals(deletion)
-        Outcome = BulkDeletionItem.Outcome
-        reports = [
-            (
-                Outcome.DELETED,
-                messages.SUCCESS,
-                "%d order deleted at FinerWorks (verified).",
-                "%d orders deleted at FinerWorks (verified).",
-            ),
-            (
-                Outcome.ALREADY_GONE,
-                messages.INFO,
-                "%d order was already gone; nothing sent.",
-                "%d orders were already gone; nothing sent.",
-            ),
-            (
-                Outcome.STILL_PENDING,
-                messages.WARNING,
-                "%d order is still pending at FinerWorks.",
-                "%d orders are still pending at FinerWorks.",
-            ),
-        ]
-        for outcome, level, singular, plural in reports:
-            if n := totals.count(outcome):
-                self.message_user(request, ngettext(singular, plural, n) % n, level)
-        failed = totals.count(
-            Outcome.REJECTED, Outcome.UNVERIFIED, Outcome.NOT_SENT, Outcome.CLAIMED
-        )
-        if failed:
-            text = ngettext(
-                "%d order was not deleted; see deletion #%d.",
-                "%d orders were not deleted; see deletion #%d.",
-                failed,
-            ) % (failed, deletion.pk)
-            self.message_user(request, text, messages.ERROR)
-        if deletion.error_message:
-            self.message_user(request, deletion.error_message, messages.ERROR)
+        for level, text in services.bulk_deletion_report(deletion):
+            self.message_user(request, text, level)
         return None
 
 

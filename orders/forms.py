@@ -5,6 +5,7 @@ from django.db.models import Q, QuerySet
 
 from .models import FinerWorksCall, PendingOrder
 from .permissions import accounts_for_user
+from .selectors import Unindexed
 
 SORTS = {
     "fulfillment_id": ("fulfillment_id",),
@@ -28,7 +29,7 @@ class OrderFilterForm(forms.Form):
     """The list view's search, filters, sort and page size (all from the query string)."""
 
     q = forms.CharField(required=False, max_length=200, label="Search")
-    account = forms.ModelChoiceField(queryset=None, required=False, empty_label="All accounts")
+    account = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     state = forms.ChoiceField(
         required=False,
         choices=[("", "Pending"), *[(s, s.capitalize()) for s in ("gone", "deleted", "all")]],
@@ -43,9 +44,19 @@ class OrderFilterForm(forms.Form):
         required=False, coerce=int, choices=[(n, n) for n in PAGE_SIZES], empty_value=25
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, accounts=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["account"].queryset = accounts_for_user(user)
+        # The user's accounts, loaded once (or passed in): choices, validation and the
+        # account names of the list all come from this one query.
+        self.accounts = list(accounts_for_user(user) if accounts is None else accounts)
+        self.fields["account"].choices = [
+            ("", "All accounts"),
+            *((account.pk, account.name) for account in self.accounts),
+        ]
+
+    def clean_account(self):
+        pk = self.cleaned_data.get("account")
+        return next((account for account in self.accounts if account.pk == pk), None)
 
     def value(self, name, default=None):
         """The cleaned value, or the default when missing or invalid (errors are shown)."""
@@ -55,11 +66,18 @@ class OrderFilterForm(forms.Form):
         return default if value in (None, "") else value
 
     def filter(self, orders: QuerySet[PendingOrder]) -> QuerySet[PendingOrder]:
+        """Apply the filters. The search matches the start of the PO, the recipient's name
+        or e-mail (case-insensitively: indexed prefixes, not a scan of every order) or
+        the exact FinerWorks id."""
+        q = self.value("q", "").strip()
+        # While searching, the search's indexes must drive the query, not state/account.
+        orders = orders.alias(_state=Unindexed("state"), _account=Unindexed("account_id"))
+        state_field, account_field = ("_state", "_account") if q else ("state", "account")
         state = self.value("state", PendingOrder.State.PENDING)
         if state != "all":
-            orders = orders.filter(state=state)
+            orders = orders.filter(**{state_field: state})
         if account := self.value("account"):
-            orders = orders.filter(account=account)
+            orders = orders.filter(**{account_field: account.pk})
         if source := self.value("source"):
             orders = orders.filter(source__iexact=source.strip())
         if shipping := self.value("shipping_code"):
@@ -67,11 +85,11 @@ class OrderFilterForm(forms.Form):
         test_mode = self.value("test_mode")
         if test_mode:
             orders = orders.filter(test_mode=test_mode == "yes")
-        if q := self.value("q", "").strip():
+        if q:
             match = (
-                Q(order_po__icontains=q)
-                | Q(recipient_name__icontains=q)
-                | Q(recipient_email__icontains=q)
+                Q(order_po__istartswith=q)
+                | Q(recipient_name__istartswith=q)
+                | Q(recipient_email__istartswith=q)
             )
             if q.lstrip("#").isdigit() and len(q) < 19:
                 match |= Q(fulfillment_id=int(q.lstrip("#")))
@@ -79,9 +97,10 @@ class OrderFilterForm(forms.Form):
         return orders
 
     def ordering(self) -> list[str]:
+        """The sort's columns, then the id: a total order, which cursor paging needs."""
         sort = self.value("sort", DEFAULT_SORT)
-        fields = SORTS[sort.lstrip("-")]
-        return [f"-{f}" for f in fields] if sort.startswith("-") else list(fields)
+        fields = [*SORTS[sort.lstrip("-")], "id"]
+        return [f"-{f}" for f in fields] if sort.startswith("-") else fields
 
     def describe(self) -> str:
         """The filter in words, for the confirmation page ("source = excel, account Acme")."""

@@ -4,7 +4,7 @@ FinerWorks account, bulk deletions, and the append-only audit of every FinerWork
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Collate
 from django.utils import timezone
 
 
@@ -85,6 +85,36 @@ class AccountGrant(models.Model):
         return f"{self.user or self.group} may act for {self.account}"
 
 
+# The order list's default sort (newest first, id last for a total order) and its filters.
+LIST_ORDER = ["-first_seen_at", "-fulfillment_id", "-id"]
+LIST_FILTER_COLUMNS = ["source", "shipping_code", "test_mode"]
+
+
+class CaseInsensitivePrefixIndex(models.Index):
+    """An index on one text column that serves Django's `istartswith` on it.
+
+    SQLite runs istartswith as LIKE, which uses an index only if it has the NOCASE
+    collation; PostgreSQL runs UPPER(column::text) LIKE UPPER('abc%'), which needs that
+    expression indexed with text_pattern_ops whatever the database collation
+    (https://www.postgresql.org/docs/current/indexes-opclass.html). Elsewhere: a plain index.
+    """
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        vendor = schema_editor.connection.vendor
+        [field_name] = self.fields
+        if vendor == "sqlite":
+            index = models.Index(Collate(models.F(field_name), "NOCASE"), name=self.name)
+            return index.create_sql(model, schema_editor, using, **kwargs)
+        if vendor == "postgresql":
+            quote = schema_editor.quote_name
+            column = quote(model._meta.get_field(field_name).column)
+            return (
+                f"CREATE INDEX {quote(self.name)} ON {quote(model._meta.db_table)} "
+                f"((UPPER({column}::text)) text_pattern_ops)"
+            )
+        return super().create_sql(model, schema_editor, using, **kwargs)
+
+
 class PendingOrder(models.Model):
     """The local mirror of one FinerWorks pending order.
 
@@ -139,10 +169,22 @@ class PendingOrder(models.Model):
             models.UniqueConstraint(fields=["account", "fulfillment_id"], name="one_order_per_id")
         ]
         indexes = [
-            models.Index(fields=["state", "-first_seen_at", "-fulfillment_id"], name="po_list"),
-            models.Index(fields=["account", "state"], name="po_account_state"),
+            # The list's default order with its id tie-break, per state and per account:
+            # every page, however deep, is one range of one of these (see OrderListView).
+            # The trailing filter columns let the capped count skip the (wide) table rows.
+            models.Index(
+                fields=["state", *LIST_ORDER, "account", *LIST_FILTER_COLUMNS],
+                name="po_list_keyset",
+            ),
+            models.Index(
+                fields=["account", "state", *LIST_ORDER, *LIST_FILTER_COLUMNS],
+                name="po_account_list",
+            ),
             models.Index(fields=["order_po"], name="po_order_po"),
-            models.Index(fields=["recipient_email"], name="po_email"),
+            # The list's search: case-insensitive prefixes of PO, name and e-mail.
+            CaseInsensitivePrefixIndex(fields=["order_po"], name="po_order_po_prefix"),
+            CaseInsensitivePrefixIndex(fields=["recipient_name"], name="po_name_prefix"),
+            CaseInsensitivePrefixIndex(fields=["recipient_email"], name="po_email_prefix"),
             models.Index(fields=["source"], name="po_source"),
             models.Index(fields=["shipping_code"], name="po_shipping"),
             models.Index(fields=["fulfillment_id"], name="po_fulfillment_id"),

@@ -1,14 +1,20 @@
 """Dashboard views: thin; querysets come from selectors, actions from services."""
 
+import base64
 import csv
 import json
+from datetime import datetime
 from http import HTTPStatus
+from types import SimpleNamespace
 
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import auth, messages
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.mixins import UserPassesTestMixin
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -44,39 +50,187 @@ class CanViewAudit(UserPassesTestMixin):
 
 
 class OrderListView(CanViewOrders, TemplateView):
+    """The mirrored orders: search, filters, sort, page size. At most six queries whatever
+    the table size: session, user, permissions, the user's accounts, a count that stops
+    at COUNT_CAP, and the page (an index range, by cursor, however deep)."""
+
     template_name = "orders/order_list.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        _load_permissions(request.user)
+        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        form = OrderFilterForm(self.request.GET, user=user)
+        accounts = list(permissions.accounts_for_user(user))
+        form = OrderFilterForm(self.request.GET, user=user, accounts=accounts)
         form.is_valid()
-        orders = form.filter(selectors.pending_orders_for_user(user))
-        orders = orders.order_by(*form.ordering()).values(*selectors.LIST_COLUMNS)
-        paginator = Paginator(orders, form.value("page_size", 25))
-        page = paginator.get_page(self.request.GET.get("page"))
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        query.pop("sort", None)
+        orders = form.filter(selectors.pending_orders_for_user(user, accounts=accounts))
+        page = _OrderPage(
+            orders,
+            ordering=form.ordering(),
+            size=form.value("page_size", 25),
+            params=self.request.GET,
+            account_names={account.pk: account.name for account in accounts},
+        )
+        query = _without(self.request.GET, "page", *_CURSOR_PARAMS)
         return super().get_context_data(
             form=form,
             page=page,
             sort=form.value("sort", "-first_seen"),
             state_word=_state_word(form.value("state", "pending")),
-            filter_query=query.urlencode(),
-            page_query=_without(self.request.GET, "page"),
+            filter_query=_without(self.request.GET, "page", "sort", *_CURSOR_PARAMS),
+            page_query=query,
             can_delete=permissions.user_can_delete_at_finerworks(user),
-            filter_fields=[(k, v) for k, v in self.request.GET.items() if k != "page"],
+            filter_fields=[
+                (k, v) for k, v in self.request.GET.items() if k not in ("page", *_CURSOR_PARAMS)
+            ],
             **kwargs,
         )
+
+
+_CURSOR_PARAMS = ("after", "before", "last")
+
+
+def _load_permissions(user) -> None:
+    """Fill ModelBackend's per-request permission cache with one query instead of its two
+    (user permissions, then group permissions). Only when ModelBackend alone answers
+    has_perm; anything else keeps Django's own lookups."""
+    if not user.is_authenticated or not user.is_active or user.is_superuser:
+        return
+    if hasattr(user, "_perm_cache"):
+        return
+    deciders = [b for b in auth.get_backends() if hasattr(b, "has_perm")]
+    if [type(b) for b in deciders] != [ModelBackend]:
+        return
+    rows = (
+        Permission.objects.filter(Q(user=user) | Q(group__user=user))
+        .values_list("content_type__app_label", "codename")
+        .order_by()
+        .distinct()
+    )
+    user._perm_cache = {f"{app}.{codename}" for app, codename in rows}
+
+
+def _encode_cursor(values: list) -> str:
+    data = json.dumps([v.isoformat() if isinstance(v, datetime) else v for v in values])
+    return base64.urlsafe_b64encode(data.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(text: str, ordering: list[str]) -> list | None:
+    """The ordering values in a cursor, or None when it is not one of ours for this sort."""
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        names = [term.lstrip("-") for term in ordering]
+        if not isinstance(raw, list) or len(raw) != len(names):
+            return None
+        values = [selectors.order_field(n).to_python(v) for n, v in zip(names, raw, strict=True)]
+    except (ValueError, TypeError, ValidationError):
+        return None
+    return None if any(v is None for v in values) else values
+
+
+class _OrderPage:
+    """One page of the order list, by page number (an offset, fine near the start) or by
+    cursor: `after`/`before` the row whose sort values it holds, or `last`. The
+    Next/Previous/Last links are cursors, so a deep page costs what the first one does.
+    The count stops at COUNT_CAP ("10,000+"); the page number then may be unknown."""
+
+    def __init__(self, orders, *, ordering, size, params, account_names):
+        self.ordering = ordering
+        self.size = size
+        self.base = _without(params, "page", *_CURSOR_PARAMS)
+        count, capped = selectors.count_capped(orders)
+        self.paginator = SimpleNamespace(
+            count=count,
+            capped=capped,
+            num_pages=None if capped else max(1, -(-count // size)),
+        )
+        self.last_mode = False
+        rows = self._rows(orders.order_by(*ordering).values(*selectors.LIST_COLUMNS), params)
+        for row in rows:
+            row["account__name"] = account_names.get(row["account_id"], "")
+        self.object_list = rows
+
+    def _rows(self, orders, params) -> list[dict]:
+        size = self.size
+        number = _page_number(params.get("page"))
+        after = _decode_cursor(params.get("after") or "", self.ordering)
+        before = _decode_cursor(params.get("before") or "", self.ordering)
+        if after is not None:
+            rows = list(selectors.beyond(orders, self.ordering, after, after=True)[: size + 1])
+            self.number, self.has_previous, self.has_next = number, True, len(rows) > size
+            return rows[:size]
+        if before is not None:
+            backwards = selectors.beyond(orders, self.ordering, before, after=False)
+            rows = list(backwards.reverse()[: size + 1])
+            self.has_previous, self.has_next = len(rows) > size, True
+            self.number = number if self.has_previous else 1
+            return rows[:size][::-1]
+        if params.get("last"):
+            return self._last(orders)
+        number = number or 1
+        rows = list(orders[(number - 1) * size : number * size + 1])
+        if not rows and number > 1:  # past the end (a stale or typed URL): the last page
+            return self._last(orders)
+        self.number, self.has_previous, self.has_next = number, number > 1, len(rows) > size
+        return rows[:size]
+
+    def _last(self, orders) -> list[dict]:
+        num_pages = self.paginator.num_pages
+        # An exact count keeps the last page aligned with the numbered pages before it.
+        size = self.paginator.count - (num_pages - 1) * self.size if num_pages else self.size
+        rows = list(orders.reverse()[:size])[::-1]
+        self.last_mode = True
+        self.number = num_pages
+        self.has_previous = self.paginator.capped or (num_pages or 1) > 1
+        self.has_next = False
+        return rows
+
+    def _cursor(self, row) -> str:
+        return _encode_cursor([row[term.lstrip("-")] for term in self.ordering])
+
+    def _query(self, **params) -> str:
+        extra = urlencode({k: v for k, v in params.items() if v is not None})
+        return "&".join(part for part in (self.base, extra) if part)
+
+    @property
+    def first_query(self) -> str:
+        return self.base
+
+    @property
+    def previous_query(self) -> str:
+        if self.number == 2 or not self.object_list:
+            return self.first_query
+        previous = self.number - 1 if self.number else None
+        return self._query(before=self._cursor(self.object_list[0]), page=previous)
+
+    @property
+    def next_query(self) -> str:
+        following = self.number + 1 if self.number else None
+        return self._query(after=self._cursor(self.object_list[-1]), page=following)
+
+    @property
+    def last_query(self) -> str:
+        if self.paginator.num_pages:
+            return self._query(page=self.paginator.num_pages)
+        return self._query(last=1)
+
+
+def _page_number(value) -> int | None:
+    if value and value.isdigit() and 0 < len(value) < 10 and int(value) > 0:
+        return int(value)
+    return None
 
 
 def _state_word(state: str) -> str:
     return "" if state == "all" else f"{state} "
 
 
-def _without(querydict, key) -> str:
+def _without(querydict, *keys) -> str:
     query = querydict.copy()
-    query.pop(key, None)
+    for key in keys:
+        query.pop(key, None)
     return query.urlencode()
 
 
@@ -235,7 +389,7 @@ class DeletionConfirmView(CanDelete, DeletionMixin, TemplateView):
         bulk_deletion_enqueue(deletion)
         deletion.refresh_from_db()
         if deletion.is_done:
-            _report(request, deletion, services.bulk_deletion_totals(deletion))
+            _report(request, deletion)
         else:
             messages.info(request, f"Deletion #{deletion.pk} is queued; progress shows below.")
         return redirect("orders:deletion_detail", pk=pk)
@@ -245,10 +399,11 @@ class DeletionConfirmView(CanDelete, DeletionMixin, TemplateView):
             "account__name", "fulfillment_id"
         )
         accounts = services.bulk_deletion_accounts(deletion)
+        counts = dict(deletion.items.values_list("account_id").annotate(n=Count("pk")).order_by())
         return self.get_context_data(
             deletion=deletion,
             form=form,
-            accounts=services.mirror_staleness(accounts),
+            accounts=services.mirror_staleness(accounts, counts),
             items=items[:500],
             item_count=form.count,
             needs_ack=any(a.needs_verification for a in accounts),
@@ -271,20 +426,9 @@ class DeletionProgressView(CanViewOrders, DeletionMixin, View):
         return JsonResponse(services.bulk_deletion_progress(self.get_deletion(pk)))
 
 
-def _report(request, deletion, totals) -> None:
-    Outcome = BulkDeletionItem.Outcome
-    deleted = totals.count(Outcome.DELETED)
-    if deleted:
-        messages.success(request, f"{deleted} orders deleted at FinerWorks (verified).")
-    if n := totals.count(Outcome.ALREADY_GONE):
-        messages.info(request, f"{n} orders were already gone at FinerWorks; nothing was sent.")
-    if n := totals.count(Outcome.STILL_PENDING):
-        messages.warning(request, f"{n} orders are still pending at FinerWorks after the delete.")
-    failed = totals.count(Outcome.REJECTED, Outcome.UNVERIFIED, Outcome.NOT_SENT, Outcome.CLAIMED)
-    if failed:
-        messages.error(request, f"{failed} orders were not deleted; see each order's reason.")
-    if deletion.error_message:
-        messages.error(request, deletion.error_message)
+def _report(request, deletion) -> None:
+    for level, text in services.bulk_deletion_report(deletion):
+        messages.add_message(request, level, text)
 
 
 class DeletionDetailView(CanViewOrders, DeletionMixin, TemplateView):

@@ -143,9 +143,9 @@ def test_the_second_post_deletes_and_reports_the_count_of_each_outcome(
     assert response.status_code == HTTPStatus.FOUND
     assert response.url == changelist()
     shown = shown_messages(client.get(response.url))
-    assert "2 orders deleted at FinerWorks (verified)." in shown
-    assert "1 order was already gone; nothing sent." in shown
-    assert "2 orders are still pending at FinerWorks." in shown
+    assert any("2 orders deleted at FinerWorks (verified)." in m for m in shown)
+    assert any("1 order was already gone at FinerWorks; nothing was sent." in m for m in shown)
+    assert any("2 orders are still pending at FinerWorks after the delete." in m for m in shown)
     assert sorted(sent_ids(fw)) == sorted(fids(mine[1:]))
     assert states(mine[:1]) == {PendingOrder.State.GONE}
     assert states(mine[1:3]) == {PendingOrder.State.PENDING}
@@ -164,7 +164,7 @@ def test_the_confirmation_form_posts_back_the_ticked_orders(client, deleter, fw,
     response = client.post(changelist(), confirmation_form_data(page), follow=True)
 
     assert sorted(sent_ids(fw)) == sorted(fids(mine[:3]))
-    assert "3 orders deleted at FinerWorks (verified)." in shown_messages(response)
+    assert any("3 orders deleted at FinerWorks (verified)." in m for m in shown_messages(response))
     assert states(mine[3:]) == {PendingOrder.State.PENDING}
 
 
@@ -185,7 +185,9 @@ def test_select_across_with_index_deletes_every_matching_order_across_pages(
     assert sorted(sent_ids(fw)) == sorted(fids(orders))
     assert [len(r["body"]["ids"]) for r in fw.requests_for(DELETE)] == [50, 50, 20]
     assert states(orders) == {PendingOrder.State.DELETED}
-    assert "120 orders deleted at FinerWorks (verified)." in shown_messages(response)
+    assert any(
+        "120 orders deleted at FinerWorks (verified)." in m for m in shown_messages(response)
+    )
 
 
 def test_the_select_across_confirmation_form_deletes_every_matching_order(
@@ -199,7 +201,9 @@ def test_the_select_across_confirmation_form_deletes_every_matching_order(
 
     assert sorted(sent_ids(fw)) == sorted(fids(orders))
     assert states(orders) == {PendingOrder.State.DELETED}
-    assert "120 orders deleted at FinerWorks (verified)." in shown_messages(response)
+    assert any(
+        "120 orders deleted at FinerWorks (verified)." in m for m in shown_messages(response)
+    )
 
 
 def test_a_double_submitted_confirmation_runs_once(client, deleter, fw, mine):
@@ -211,7 +215,7 @@ def test_a_double_submitted_confirmation_runs_once(client, deleter, fw, mine):
 
     assert len(fw.requests_for(DELETE)) == 1
     assert BulkDeletion.objects.count() == 1
-    assert "No pending orders were selected." in shown_messages(again)
+    assert any("No pending orders were selected." in m for m in shown_messages(again))
 
 
 # ---------------------------------------------------------------------------- who gets it
@@ -230,7 +234,7 @@ def test_the_builtin_delete_selected_action_is_not_offered(client, admin_user, f
     assert PendingOrder.objects.count() == len(mine)
     assert states(mine) == {PendingOrder.State.PENDING}
     assert fw.requests == []
-    assert "No action selected." in shown_messages(response)
+    assert any("No action selected." in m for m in shown_messages(response))
 
 
 def test_the_action_is_not_offered_to_users_without_the_delete_permission(client, viewer, fw, mine):
@@ -299,7 +303,7 @@ def test_an_unverified_account_needs_the_acknowledgement_in_the_admin(
     [sent] = fw.requests_for(DELETE)
     assert sent["body"]["account_key"] == key
     assert states(orders) == {PendingOrder.State.DELETED}
-    assert "2 orders deleted at FinerWorks (verified)." in shown_messages(done)
+    assert any("2 orders deleted at FinerWorks (verified)." in m for m in shown_messages(done))
 
 
 def test_a_superuser_deletes_for_every_account_from_the_admin_one_key_per_call(
@@ -319,4 +323,4 @@ def test_a_superuser_deletes_for_every_account_from_the_admin_one_key_per_call(
         else:
             assert body["ids"] == [mine[0].fulfillment_id]
     assert states([mine[0], *theirs]) == {PendingOrder.State.DELETED}
-    assert "3 orders deleted at FinerWorks (verified)." in shown_messages(response)
+    assert any("3 orders deleted at FinerWorks (verified)." in m for m in shown_messages(response))

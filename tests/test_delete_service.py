@@ -104,7 +104,7 @@ def test_120_orders_are_sent_in_chunks_of_50_50_and_20_without_repeating_an_id(
     delete_calls = FinerWorksCall.objects.filter(bulk_deletion=deletion, purpose="delete")
     assert [len(c.request_payload["ids"]) for c in delete_calls.order_by("id")] == [50, 50, 20]
     assert set(delete_calls.values_list("outcome", flat=True)) == {"ok"}
-    assert "120 orders deleted at FinerWorks (verified)." in shown_messages(done)
+    assert any("120 orders deleted at FinerWorks (verified)." in m for m in shown_messages(done))
 
 
 def test_each_chunk_carries_one_accounts_ids_and_that_accounts_key(
@@ -150,7 +150,10 @@ def test_ids_still_listed_after_the_delete_are_reported_still_pending(
     assert set(outcomes(deletion).values()) == {Outcome.STILL_PENDING}
     assert set(states(owner_orders).values()) == {PendingOrder.State.PENDING}
     assert fids(owner_orders) <= fw.listed_ids()
-    assert "4 orders are still pending at FinerWorks after the delete." in shown_messages(done)
+    assert any(
+        "4 orders are still pending at FinerWorks after the delete." in m
+        for m in shown_messages(done)
+    )
     purposes = list(deletion.calls.order_by("id").values_list("purpose", flat=True))
     assert purposes == ["preflight", "delete", "verify"]
 
@@ -170,7 +173,7 @@ def test_a_500_after_deleting_is_verified_as_deleted_and_never_resent(
     [delete_call] = deletion.calls.filter(purpose="delete")
     assert (delete_call.http_status, delete_call.outcome) == (500, "server_error")
     assert deletion.calls.filter(purpose="verify", outcome="ok").count() == 1
-    assert "4 orders deleted at FinerWorks (verified)." in shown_messages(done)
+    assert any("4 orders deleted at FinerWorks (verified)." in m for m in shown_messages(done))
 
 
 # ---------------------------------------------------------------------------- fault modes
@@ -335,7 +338,10 @@ def test_orders_gone_at_finerworks_since_the_last_sync_are_not_sent(
     assert set(states(orders[:2]).values()) == {PendingOrder.State.GONE}
     [preflight] = deletion.calls.filter(purpose="preflight")
     assert sorted(preflight.request_payload["ids"]) == sorted(fids(orders))
-    assert "2 orders were already gone at FinerWorks; nothing was sent." in shown_messages(done)
+    assert any(
+        "2 orders were already gone at FinerWorks; nothing was sent." in m
+        for m in shown_messages(done)
+    )
 
 
 # ---------------------------------------------------------------------------- acknowledgement
@@ -425,7 +431,9 @@ def test_overlapping_deletions_confirmed_one_after_the_other_send_the_overlap_on
     assert {result[o.fulfillment_id] for o in orders[2:4]} == {Outcome.NOT_SENT}
     assert {result[o.fulfillment_id] for o in orders[4:]} == {Outcome.DELETED}
     assert second.items.filter(note__icontains="no longer pending").count() == 2
-    assert "2 orders were not deleted; see each order's reason." in shown_messages(done)
+    assert any(
+        "2 orders were not deleted; see each order's reason." in m for m in shown_messages(done)
+    )
     assert set(states(orders).values()) == {PendingOrder.State.DELETED}
     assert PendingOrder.objects.filter(deleted_by_deletion=first).count() == 4
 

@@ -72,12 +72,19 @@ class MirrorAge:
     account: FinerWorksAccount
     last_synced_at: datetime | None
     stale: bool
+    orders: int = 0  # how many orders of this account the page is about
 
 
-def mirror_staleness(accounts) -> list[MirrorAge]:
+def mirror_staleness(accounts, order_counts: dict | None = None) -> list[MirrorAge]:
     """How fresh each account's mirror is; stale past FWADMIN_MIRROR_STALE_AFTER_MINUTES."""
     limit = timezone.now() - timedelta(minutes=settings.FWADMIN_MIRROR_STALE_AFTER_MINUTES)
+    counts = order_counts or {}
     return [
-        MirrorAge(a, a.last_synced_at, a.last_synced_at is None or a.last_synced_at < limit)
+        MirrorAge(
+            a,
+            a.last_synced_at,
+            a.last_synced_at is None or a.last_synced_at < limit,
+            counts.get(a.pk, 0),
+        )
         for a in accounts
     ]

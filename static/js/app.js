@@ -1,6 +1,9 @@
-// Progressive enhancement for the order list: page toggle, shift-click ranges,
-// a live "N selected" count and the "select all matching" offer. Without JS the
-// checkboxes still post as a plain form.
+// Progressive enhancement only: every page works as plain HTML forms without this file.
+// No inline scripts or styles anywhere, so the site can run under a strict CSP.
+
+// Order list: page toggle, shift-click ranges, a live "N selected" count in the sticky
+// action bar and the "select all N matching" offer. Without JS the checkboxes still post
+// as a plain form and "select all matching" is always offered.
 document.addEventListener("DOMContentLoaded", () => {
   const form = document.getElementById("selection-form");
   if (!form) return;
@@ -9,8 +12,15 @@ document.addEventListener("DOMContentLoaded", () => {
   const counter = document.getElementById("selected-count");
   const allWrap = document.getElementById("select-all-wrap");
   const allBox = document.getElementById("select-all-matching");
-  const total = Number(form.querySelector("table").dataset.total || 0);
+  const bar = document.getElementById("actionbar");
+  const table = form.querySelector("table");
+  const total = Number(table.dataset.total || 0);
+  const capped = table.dataset.capped === "1";  // the count stopped early: "N+" matching
   let last = null;
+
+  function plural(n, word) {
+    return `${n.toLocaleString()} ${word}${n === 1 ? "" : "s"}`;
+  }
 
   function update() {
     const n = boxes.filter((b) => b.checked).length;
@@ -21,15 +31,20 @@ document.addEventListener("DOMContentLoaded", () => {
     }
     if (allWrap) allWrap.hidden = !(pageDone && total > boxes.length);
     if (allBox && !pageDone) allBox.checked = false;
+    const all = Boolean(allBox && allBox.checked);
+    if (bar) bar.classList.toggle("has-selection", n > 0 || all);
     if (counter) {
-      counter.textContent = allBox && allBox.checked
-        ? `All ${total.toLocaleString()} matching orders selected`
-        : `${n} selected`;
+      if (all && capped) counter.textContent = `All ${total.toLocaleString()}+ matching orders selected`;
+      else if (all) counter.textContent = `All ${plural(total, "matching order")} selected`;
+      else if (n === 0) counter.textContent = "0 selected: tick orders, or the header box for the whole page";
+      else counter.textContent = `${n.toLocaleString()} selected`;
     }
   }
+
   boxes.forEach((box, i) => {
     box.addEventListener("click", (event) => {
-      if (event.shiftKey && last !== null) {
+      // Shift-click (or shift+space) sets every box between the last one clicked and this one.
+      if (event.shiftKey && last !== null && last !== i) {
         const [a, b] = [Math.min(last, i), Math.max(last, i)];
         for (let j = a; j <= b; j++) boxes[j].checked = box.checked;
       }
@@ -37,12 +52,44 @@ document.addEventListener("DOMContentLoaded", () => {
       update();
     });
   });
-  if (toggle) toggle.addEventListener("change", () => {
-    boxes.forEach((b) => { b.checked = toggle.checked; });
-    update();
-  });
+  if (toggle) {
+    toggle.addEventListener("change", () => {
+      boxes.forEach((b) => { b.checked = toggle.checked; });
+      last = null;
+      update();
+    });
+  }
   if (allBox) allBox.addEventListener("change", update);
+  // Ticked boxes survive a back/forward navigation: count them again.
+  window.addEventListener("pageshow", update);
   update();
+});
+
+// Forms marked data-submit-once (the final "Yes, delete"): a second click or Enter while
+// the first post is on its way does nothing. The server runs a deletion once anyway; this
+// only spares the user a confusing "already confirmed" message.
+document.addEventListener("DOMContentLoaded", () => {
+  const forms = document.querySelectorAll("form[data-submit-once]");
+  forms.forEach((form) => {
+    let sent = false;
+    form.addEventListener("submit", (event) => {
+      if (sent) { event.preventDefault(); return; }
+      sent = true;
+      const button = event.submitter;
+      if (button && button.dataset.busyLabel) {
+        // After the submit event, so the button's name=value is still part of the post.
+        setTimeout(() => {
+          button.textContent = button.dataset.busyLabel;
+          button.setAttribute("aria-disabled", "true");
+        }, 0);
+      }
+    });
+  });
+  if (forms.length) {
+    window.addEventListener("pageshow", (event) => {
+      if (event.persisted) window.location.reload();  // never show a stale "Deleting…" page
+    });
+  }
 });
 
 // Deletion progress: poll the JSON endpoint until the run ends, then reload for the
@@ -51,17 +98,22 @@ document.addEventListener("DOMContentLoaded", () => {
   const box = document.getElementById("progress");
   if (!box || box.dataset.done === "1") return;
   const bar = box.querySelector("progress");
+  const percent = document.getElementById("progress-percent");
   const text = document.getElementById("progress-text");
   const waiting = document.getElementById("progress-waiting");
   async function poll() {
     try {
       const response = await fetch(box.dataset.url, { headers: { Accept: "application/json" } });
-      if (!response.ok) return;
-      const p = await response.json();
-      bar.value = p.percent;
-      text.textContent = `${p.settled} of ${p.total} orders settled · ${p.delete_calls} delete calls · ${p.state_label}`;
-      waiting.hidden = !p.waiting_for_worker;
-      if (p.done) { window.location.reload(); return; }
+      if (response.ok) {
+        const p = await response.json();
+        bar.value = p.percent;
+        bar.textContent = `${p.percent}%`;
+        if (percent) percent.textContent = `${p.percent}%`;
+        const calls = `${p.delete_calls} delete call${p.delete_calls === 1 ? "" : "s"}`;
+        text.textContent = `${p.settled.toLocaleString()} of ${p.total.toLocaleString()} orders settled · ${calls} · ${p.state_label}`;
+        waiting.hidden = !p.waiting_for_worker;
+        if (p.done) { window.location.reload(); return; }
+      }
     } catch (e) { /* a missed poll is retried */ }
     setTimeout(poll, 1000);
   }

@@ -1,0 +1,258 @@
+"""The staff dashboard in a real browser: log in, find orders, select, confirm, read the result."""
+
+import re
+
+import pytest
+
+from orders.models import BulkDeletion, PendingOrder
+from orders.services import bulk_deletion_confirm, bulk_deletion_create, bulk_deletion_run
+
+expect = pytest.importorskip("playwright.sync_api", reason="playwright is not installed").expect
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+]
+
+DELETE = "delete_pending_orders"
+
+
+def row_box(page, order):
+    return page.get_by_label(f"Select order {order.fulfillment_id}", exact=True)
+
+
+def tab_to(page, name: str, *, backwards: bool = False, limit: int = 60) -> None:
+    """Press Tab until the focused element's text or label starts with name."""
+    key = "Shift+Tab" if backwards else "Tab"
+    page.wait_for_load_state()  # the stylesheet too, so that focus styles can be checked
+    for _ in range(limit):
+        page.keyboard.press(key)
+        focused = page.evaluate(
+            "() => { const e = document.activeElement;"
+            " return (e.labels && e.labels[0] ? e.labels[0].textContent : e.textContent)"
+            ".trim(); }"
+        )
+        if focused.startswith(name):
+            return
+    raise AssertionError(f"{name!r} is not reachable with {key}")
+
+
+def focus_is_visible(page) -> bool:
+    return page.evaluate(
+        "() => { const s = getComputedStyle(document.activeElement);"
+        " return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2; }"
+    )
+
+
+def test_staff_log_in_through_the_login_form(open_page, deleter, mirrored):
+    page = open_page()
+    page.goto("/orders/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/orders/$"))
+
+    page.get_by_label("Username").fill("deleter")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("alert")).to_contain_text("didn't match")
+
+    page.get_by_label("Password").fill("pw")
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(r"/orders/$"))
+    expect(page.get_by_role("heading", name="Pending orders")).to_be_visible()
+    expect(page.locator(".topbar")).to_contain_text("Signed in as deleter")
+    expect(page.locator("#result-count")).to_contain_text("30 pending orders, 25 shown")
+
+
+def test_search_filter_and_sort_narrow_the_list(open_page, deleter, mirrored):
+    page = open_page(deleter)
+    page.goto("/orders/")
+    target = mirrored[4]
+
+    page.get_by_label("Search", exact=True).fill(f"#{target.fulfillment_id}")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator("#result-count")).to_contain_text("1 pending order matching the search")
+    expect(page.locator("table.orders tbody tr")).to_have_count(1)
+    expect(page.locator("table.orders tbody")).to_contain_text(target.recipient_name)
+
+    page.get_by_role("link", name="Clear filters").click()
+    page.get_by_label("Source").fill("shopify")
+    page.get_by_label("Per page").select_option("50")
+    page.get_by_role("button", name="Apply").click()
+    shopify = [o for o in mirrored if o.source == "shopify"]
+    expect(page.locator("#result-count")).to_contain_text(f"{len(shopify)} pending orders")
+    sources = page.locator("table.orders tbody td:nth-child(6)").all_inner_texts()
+    assert sources and set(sources) == {"shopify"}
+
+    # Sorting keeps the filter; the sorted column says so to assistive technology.
+    page.get_by_role("link", name="Id", exact=True).click()
+    expect(page.get_by_role("columnheader", name="Id")).to_have_attribute("aria-sort", "ascending")
+    ids = page.locator("table.orders tbody th").all_inner_texts()
+    assert ids == sorted(str(o.fulfillment_id) for o in shopify)
+
+    page.get_by_label("State").select_option("deleted")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator(".empty")).to_contain_text("No deleted orders match these filters")
+    expect(page.get_by_role("link", name="clear the filters")).to_be_visible()
+
+
+def test_ticks_shift_ranges_page_box_and_all_matching(open_page, deleter, fw, mirrored):
+    page = open_page(deleter)
+    page.goto("/orders/?sort=fulfillment_id")
+    count = page.locator("#selected-count")
+    bar = page.get_by_role("region", name="Selected orders")
+    expect(bar.get_by_role("button", name="Delete at FinerWorks…")).to_be_visible()
+
+    row_box(page, mirrored[0]).check()
+    expect(count).to_have_text("1 selected")
+    row_box(page, mirrored[4]).click(modifiers=["Shift"])
+    expect(count).to_have_text("5 selected")
+    for order in mirrored[:5]:
+        expect(row_box(page, order)).to_be_checked()
+    expect(row_box(page, mirrored[5])).not_to_be_checked()
+    # Shift-click also unticks a range; the click may land anywhere in the label cell.
+    page.locator("td.check label").nth(2).click(modifiers=["Shift"], position={"x": 30, "y": 30})
+    expect(count).to_have_text("2 selected")
+    page_box = page.get_by_label("Select all orders on this page")
+    assert page_box.evaluate("box => box.indeterminate")
+
+    matching = page.get_by_label("Select all 30 orders matching this search, on every page")
+    expect(matching).to_be_hidden()
+    page_box.check()
+    expect(count).to_have_text("25 selected")
+    expect(matching).to_be_visible()
+    matching.check()
+    expect(count).to_have_text("All 30 matching orders selected")
+
+    # A pretend scroll to the bottom of the page: the action bar stays on screen.
+    row_box(page, mirrored[24]).scroll_into_view_if_needed()
+    assert bar.bounding_box()["y"] <= 1
+    bar.get_by_role("button", name="Delete at FinerWorks…").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Delete 30 orders at FinerWorks?")
+    assert fw.requests_for(DELETE) == []  # nothing is sent before the confirmation
+    # A filter-wide deletion asks for the count and a reason.
+    yes = page.get_by_role("button", name="Yes, delete 30 orders at FinerWorks")
+    yes.click()
+    expect(page.get_by_text("Type 30 to confirm the number.")).to_be_visible()
+    page.get_by_label("Type the number of orders (30)").fill("30")
+    page.get_by_label("Reason (kept with the audit)").fill("Test orders from the e2e suite")
+    yes.click()
+    expect(page.locator("#progress-text")).to_contain_text("30 of 30 orders settled")
+    assert PendingOrder.objects.filter(state="deleted").count() == 30
+
+
+def test_confirmed_deletion_finishes_with_outcomes_and_audit(open_page, deleter, fw, mirrored):
+    chosen = mirrored[:3]
+    page = open_page(deleter)
+    page.goto("/orders/?sort=fulfillment_id")
+    for order in chosen:
+        row_box(page, order).check()
+    page.get_by_role("button", name="Delete at FinerWorks…").click()
+
+    expect(page).to_have_url(re.compile(r"/orders/deletions/\d+/confirm/$"))
+    expect(page.get_by_text("FinerWorks offers no undo.")).to_be_visible()
+    expect(page.locator("ul.accounts")).to_contain_text("Own account: 3 orders")
+    expect(page.locator("table tbody tr")).to_have_count(3)
+    page.get_by_role("button", name="Yes, delete 3 orders at FinerWorks").click()
+
+    deletion = BulkDeletion.objects.get()
+    expect(page).to_have_url(re.compile(rf"/orders/deletions/{deletion.pk}/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Deletion #{deletion.pk}: Finished")
+    expect(page.locator("#progress progress")).to_have_attribute("value", "100")
+    expect(page.locator("#progress-percent")).to_have_text("100%")
+    expect(page.get_by_role("status").filter(has_text="orders settled")).to_have_text(
+        "3 of 3 orders settled · 1 delete call · Finished"
+    )
+    expect(page.locator(".messages")).to_contain_text("3 orders deleted at FinerWorks (verified).")
+    expect(page.locator("ul.summary")).to_contain_text("Own account: 3 deleted (verified)")
+    outcomes = page.get_by_role("table", name=f"Outcome of each order of deletion #{deletion.pk}")
+    for order in chosen:
+        row = outcomes.get_by_role("row").filter(has_text=str(order.fulfillment_id))
+        expect(row).to_contain_text("Deleted (verified)")
+
+    calls = page.get_by_role("table", name=re.compile("FinerWorks calls made by deletion"))
+    expect(calls.get_by_role("row")).to_have_count(4)  # header, preflight, delete, verify
+    page.get_by_role("link", name=re.compile("delete call, open the audit entry")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        "deleter called delete_pending_orders"
+    )
+    request = page.locator("pre.raw").first.inner_text()
+    assert all(str(o.fulfillment_id) in request for o in chosen)
+    expect(page.get_by_role("link", name=f"Deletion #{deletion.pk}")).to_be_visible()
+
+    assert {o.fulfillment_id for o in chosen} <= fw.deleted_ids
+    assert PendingOrder.objects.filter(state="deleted").count() == 3
+
+
+def test_every_step_works_from_the_keyboard(open_page, deleter, fw, mirrored):
+    page = open_page(deleter)
+    page.goto("/orders/?sort=fulfillment_id")
+
+    tab_to(page, "Skip to main content")
+    assert focus_is_visible(page)
+    tab_to(page, f"Select order {mirrored[0].fulfillment_id}")
+    assert focus_is_visible(page)
+    page.keyboard.press("Space")
+    tab_to(page, f"Select order {mirrored[3].fulfillment_id}")
+    page.keyboard.press("Shift+Space")  # a range from the keyboard too
+    expect(page.locator("#selected-count")).to_have_text("4 selected")
+    tab_to(page, "Delete at FinerWorks…", backwards=True)
+    assert focus_is_visible(page)
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Delete 4 orders at FinerWorks?")
+    tab_to(page, "Yes, delete 4 orders at FinerWorks")
+    assert focus_is_visible(page)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Finished")
+    assert len(fw.requests_for(DELETE)) == 1
+
+
+def test_the_whole_flow_works_without_javascript(open_page, deleter, fw, mirrored):
+    page = open_page(deleter, javascript=False)
+    page.goto("/orders/?sort=fulfillment_id")
+    expect(page.locator("#selected-count")).to_have_text(
+        "Tick orders to delete them at FinerWorks."
+    )
+    # Without the script nothing hides the cross-page choice.
+    expect(page.get_by_label(re.compile("Select all 30 orders matching"))).to_be_visible()
+    row_box(page, mirrored[1]).check()
+    row_box(page, mirrored[2]).check()
+    page.get_by_role("button", name="Delete at FinerWorks…").click()
+    page.get_by_role("button", name="Yes, delete 2 orders at FinerWorks").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Finished")
+    expect(page.locator("#progress-text")).to_contain_text("2 of 2 orders settled")
+    assert fw.deleted_ids == {mirrored[1].fulfillment_id, mirrored[2].fulfillment_id}
+
+
+def test_progress_is_announced_while_a_background_run_works(open_page, deleter, fw, mirrored):
+    chosen = PendingOrder.objects.filter(pk__in=[o.pk for o in mirrored[:2]])
+    deletion = bulk_deletion_create(user=deleter, orders=chosen, scope_description="by hand")
+    bulk_deletion_confirm(deletion=deletion, user=deleter)  # queued; no worker runs it yet
+    page = open_page(deleter)
+    # While the run is "under way" the polls get this answer; the live server is left
+    # alone so that the run below is the only thing touching the database.
+    halfway = {
+        "done": False,
+        "percent": 50,
+        "settled": 1,
+        "total": 2,
+        "delete_calls": 1,
+        "state_label": "Running",
+        "waiting_for_worker": False,
+    }
+    page.route("**/progress.json", lambda route: route.fulfill(json=halfway))
+    page.goto(f"/orders/deletions/{deletion.pk}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Waiting for a worker")
+    status = page.locator("#progress-text")
+    expect(status).to_have_attribute("aria-live", "polite")
+    expect(status).to_have_text("1 of 2 orders settled · 1 delete call · Running")
+    expect(page.locator("#progress progress")).to_have_attribute("value", "50")
+    expect(page.locator("#progress-percent")).to_have_text("50%")
+
+    bulk_deletion_run(deletion=deletion, acting_user=deleter)  # the worker
+    page.unroute("**/progress.json")
+    # The next poll sees the end and the page reloads with every order's outcome.
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Deletion #{deletion.pk}: Finished")
+    expect(page.locator("#progress progress")).to_have_attribute("value", "100")
+    expect(page.locator("table.items tbody tr")).to_have_count(2)
+    expect(page.locator("table.items")).not_to_contain_text("Selected")
