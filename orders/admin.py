@@ -18,8 +18,6 @@ from .models import (
 )
 from .tasks import bulk_deletion_enqueue
 
-# "Delete" must mean one thing only: the FinerWorks deletion, never a local row delete.
-admin.site.disable_action("delete_selected")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -55,6 +53,12 @@ class PendingOrderAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         return selectors.pending_orders_for_user(request.user).select_related("account")
+
+    def get_actions(self, request):
+        # "Delete" must mean one thing only here: at FinerWorks, never a local row delete.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
 
     def has_delete_at_finerworks_permission(self, request):
         return permissions.user_can_delete_at_finerworks(request.user)
