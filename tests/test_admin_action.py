@@ -9,8 +9,8 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
 from orders.models import BulkDeletion, FinerWorksAccount, PendingOrder
-from orders.services import pending_orders_sync
 from tests.conftest import make_user
+from tests.helpers import fids, mirror, sent_ids, shown_messages
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,15 +25,6 @@ def changelist() -> str:
     return reverse("admin:orders_pendingorder_changelist")
 
 
-def mirror(fw, n, *, seed, account=None):
-    """Seed n orders at the sandbox for the account, mirror them, forget the sync traffic."""
-    records = fw.seed(n, seed=seed, account_key=account.account_key if account else None)
-    pending_orders_sync()
-    fw.reset_requests()
-    fids = [r["fulfillment_id"] for r in records]
-    return list(PendingOrder.objects.filter(fulfillment_id__in=fids).order_by("fulfillment_id"))
-
-
 def change_link(order) -> str:
     return reverse("admin:orders_pendingorder_change", args=[order.pk])
 
@@ -46,18 +37,6 @@ def action_data(orders, **extra) -> dict:
         "index": 0,
         **extra,
     }
-
-
-def shown_messages(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]]
-
-
-def sent_ids(fw) -> list[int]:
-    return [fid for r in fw.requests_for(DELETE) for fid in r["body"]["ids"]]
-
-
-def fids(orders) -> set[int]:
-    return {o.fulfillment_id for o in orders}
 
 
 def states(orders) -> set[str]:

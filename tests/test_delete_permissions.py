@@ -18,9 +18,9 @@ from orders.services import (
     bulk_deletion_confirm,
     bulk_deletion_create,
     bulk_deletion_run,
-    pending_orders_sync,
 )
 from tests.conftest import make_user
+from tests.helpers import confirm, fids, mirror, sent_ids, shown_messages
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,39 +31,14 @@ DELETE = "delete_pending_orders"
 # ---------------------------------------------------------------------------- helpers
 
 
-def mirror(fw, n, *, seed, account=None):
-    """Seed n orders at the sandbox for the account, mirror them, forget the sync traffic."""
-    records = fw.seed(n, seed=seed, account_key=account.account_key if account else None)
-    pending_orders_sync()
-    fw.reset_requests()
-    fids = [r["fulfillment_id"] for r in records]
-    return list(PendingOrder.objects.filter(fulfillment_id__in=fids).order_by("fulfillment_id"))
-
-
 def select(client, orders, *, follow=False):
     """Tick orders (or raw local ids) on the list page and post the selection."""
     data = {"orders": [str(getattr(o, "pk", o)) for o in orders]}
     return client.post(reverse("orders:deletion_create"), data, follow=follow)
 
 
-def confirm(client, url, **extra):
-    return client.post(url, {"confirm": "yes", **extra}, follow=True)
-
-
-def shown_messages(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]]
-
-
-def sent_ids(fw) -> list[int]:
-    return [fid for r in fw.requests_for(DELETE) for fid in r["body"]["ids"]]
-
-
 def sent_keys(fw) -> set:
     return {r["body"].get("account_key") for r in fw.requests_for(DELETE)}
-
-
-def fids(orders) -> set[int]:
-    return {o.fulfillment_id for o in orders}
 
 
 def detail_link(order) -> str:

@@ -15,7 +15,8 @@ from orders.models import (
     FinerWorksCall,
     PendingOrder,
 )
-from orders.services import bulk_deletion_confirm, bulk_deletion_run, pending_orders_sync
+from orders.services import bulk_deletion_confirm, bulk_deletion_run
+from tests.helpers import confirm, fids, mirror, sent_ids, shown_messages
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,15 +27,6 @@ DELETE = "delete_pending_orders"
 # ---------------------------------------------------------------------------- helpers
 
 
-def mirror(fw, n, *, seed, account=None):
-    """Seed n orders at the sandbox for the account, mirror them, forget the sync traffic."""
-    records = fw.seed(n, seed=seed, account_key=account.account_key if account else None)
-    pending_orders_sync()
-    fw.reset_requests()
-    fids = [r["fulfillment_id"] for r in records]
-    return list(PendingOrder.objects.filter(fulfillment_id__in=fids).order_by("fulfillment_id"))
-
-
 def prepare(client, orders) -> str:
     """Tick the orders on the list page; return the confirmation page's URL."""
     response = client.post(
@@ -43,22 +35,6 @@ def prepare(client, orders) -> str:
     assert response.status_code == HTTPStatus.FOUND
     assert "/confirm/" in response.url
     return response.url
-
-
-def confirm(client, url, **extra):
-    return client.post(url, {"confirm": "yes", **extra}, follow=True)
-
-
-def shown_messages(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]]
-
-
-def sent_ids(fw) -> list[int]:
-    return [fid for r in fw.requests_for(DELETE) for fid in r["body"]["ids"]]
-
-
-def fids(orders) -> set[int]:
-    return {o.fulfillment_id for o in orders}
 
 
 def states(orders) -> dict[int, str]:

@@ -1,0 +1,31 @@
+"""Small helpers shared by the deletion tests (dashboard, admin, service)."""
+
+from orders.models import PendingOrder
+from orders.services import pending_orders_sync
+
+DELETE = "delete_pending_orders"
+
+
+def mirror(fw, n, *, seed, account=None):
+    """Seed n orders at the sandbox for the account, mirror them, forget the sync traffic."""
+    records = fw.seed(n, seed=seed, account_key=account.account_key if account else None)
+    pending_orders_sync()
+    fw.reset_requests()
+    ids = [r["fulfillment_id"] for r in records]
+    return list(PendingOrder.objects.filter(fulfillment_id__in=ids).order_by("fulfillment_id"))
+
+
+def confirm(client, url, **extra):
+    return client.post(url, {"confirm": "yes", **extra}, follow=True)
+
+
+def shown_messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def sent_ids(fw) -> list[int]:
+    return [fid for r in fw.requests_for(DELETE) for fid in r["body"]["ids"]]
+
+
+def fids(orders) -> set[int]:
+    return {o.fulfillment_id for o in orders}
