@@ -19,7 +19,6 @@ from .models import (
 from .tasks import bulk_deletion_enqueue
 
 
-
 class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request, obj=None):
         return False

@@ -8,12 +8,10 @@ from .deletion import (
     bulk_deletion_cancel,
     bulk_deletion_confirm,
     bulk_deletion_create,
-    bulk_deletion_progress,
-    bulk_deletion_report,
     bulk_deletion_requeue,
-    bulk_deletion_run,
-    bulk_deletion_totals,
 )
+from .deletion_run import bulk_deletion_run
+from .deletion_status import bulk_deletion_progress, bulk_deletion_report, bulk_deletion_totals
 from .sync import SyncSummary, pending_orders_sync
 
 __all__ = [

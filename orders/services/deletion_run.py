@@ -1,0 +1,249 @@
+"""Run a confirmed deletion: per account pre-flight, send in chunks, verify by re-listing.
+Only verified disappearance marks an order deleted.
+
+FinerWorks' delete answer carries no per-id result and an unauthorised account_key is
+silently ignored (see shared/reference/finerworks-api.md sections 5.2 and 7), hence the
+re-listing around every send and the refusal to send any key the user is not granted.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import F, Value
+from django.db.models.functions import Concat
+from django.utils import timezone
+
+from orders.finerworks.errors import (
+    ConnectionFailed,
+    CredentialsRejected,
+    FinerWorksError,
+    RateLimited,
+    RequestRejected,
+)
+from orders.models import BulkDeletion, BulkDeletionItem, PendingOrder
+from orders.permissions import user_can_delete_at_finerworks, user_may_act_for
+
+from .advice import explain
+from .audit import finerworks_call_refusal_record, finerworks_client
+from .deletion import bulk_deletion_accounts, chunked, settle
+from .deletion_status import DeletionTotals, bulk_deletion_totals
+
+Outcome = BulkDeletionItem.Outcome
+# Ids per list_pending_orders call when checking before and after sending.
+LIST_CHUNK = 500
+
+
+class _StopRun(Exception):
+    """Nothing more can get through to FinerWorks in this run."""
+
+
+def bulk_deletion_run(*, deletion: BulkDeletion, acting_user) -> DeletionTotals:
+    """Send a confirmed deletion to FinerWorks and settle every item.
+
+    Per account FinerWorks sees: list_pending_orders with the ids (pre-flight), then
+    delete_pending_orders in chunks of FINERWORKS_DELETE_BATCH_SIZE, then
+    list_pending_orders with the sent ids (verification). Every attempt is audited and
+    linked to the deletion. Items already sent but not verified (a run that died) are
+    verified first and never resent blindly.
+    """
+    now = timezone.now()
+    # Only one worker may run a deletion: the state change from queued is the lock.
+    started = BulkDeletion.objects.filter(pk=deletion.pk, state=BulkDeletion.State.QUEUED).update(
+        state=BulkDeletion.State.RUNNING, started_at=now, heartbeat_at=now
+    )
+    deletion.refresh_from_db()
+    if not started:
+        return bulk_deletion_totals(deletion)
+    try:
+        stop_reason = _run_accounts(deletion, acting_user)
+    except ImproperlyConfigured as exc:
+        settle(deletion.items.filter(outcome=Outcome.SELECTED), Outcome.NOT_SENT, str(exc))
+        _finish(deletion, BulkDeletion.State.FAILED, str(exc))
+        return bulk_deletion_totals(deletion)
+    except Exception as exc:
+        # Leave a truthful record; items already sent stay "sending" and are verified
+        # first if the deletion is queued again.
+        _finish(deletion, BulkDeletion.State.FAILED, f"The run stopped unexpectedly: {exc!r}")
+        raise
+    if stop_reason:
+        _finish(deletion, BulkDeletion.State.FAILED, stop_reason)
+    elif deletion.cancel_requested:
+        _finish(deletion, BulkDeletion.State.CANCELLED, "")
+    else:
+        _finish(deletion, BulkDeletion.State.FINISHED, "")
+    return bulk_deletion_totals(deletion)
+
+
+def _finish(deletion: BulkDeletion, state: str, error: str) -> None:
+    PendingOrder.objects.filter(claimed_by=deletion).update(claimed_by=None)
+    deletion.state = state
+    deletion.error_message = error
+    deletion.finished_at = timezone.now()
+    deletion.save(update_fields=["state", "error_message", "finished_at"])
+
+
+def _run_accounts(deletion: BulkDeletion, acting_user) -> str:
+    stop_reason = ""
+    for account in bulk_deletion_accounts(deletion):
+        items = deletion.items.filter(account=account)
+        if stop_reason:
+            settle(items.filter(outcome=Outcome.SELECTED), Outcome.NOT_SENT, stop_reason)
+            continue
+        try:
+            _run_account(deletion, account, items, acting_user)
+        except _StopRun as exc:
+            stop_reason = str(exc)
+            settle(items.filter(outcome=Outcome.SELECTED), Outcome.NOT_SENT, stop_reason)
+    return stop_reason
+
+
+def _run_account(deletion, account, items, acting_user) -> None:
+    def client(purpose):
+        return finerworks_client(
+            purpose=purpose, account=account, acting_user=acting_user, bulk_deletion=deletion
+        )
+
+    key = account.account_key or None
+    # Checked again at run time: a grant may have been revoked since confirmation.
+    if not (user_can_delete_at_finerworks(acting_user) and user_may_act_for(acting_user, account)):
+        selected = items.filter(outcome=Outcome.SELECTED)
+        reason = f"{acting_user} may not act for the FinerWorks account {account}."
+        finerworks_call_refusal_record(
+            endpoint="delete_pending_orders",
+            purpose="delete",
+            account=account,
+            acting_user=acting_user,
+            reason=reason,
+            ids=list(selected.values_list("fulfillment_id", flat=True)),
+            bulk_deletion=deletion,
+        )
+        settle(selected, Outcome.NOT_SENT, reason)
+        return
+
+    # A previous run may have died after sending: verify those before anything else. What
+    # FinerWorks still lists was never applied, so it goes back to be sent once more.
+    _verify(deletion, account, items, client("verify"), key, acting_user, resume=True)
+
+    to_check = sorted(
+        items.filter(outcome=Outcome.SELECTED).values_list("fulfillment_id", flat=True)
+    )
+    if not to_check:
+        return
+    if _cancelled(deletion):
+        settle(items.filter(outcome=Outcome.SELECTED), Outcome.NOT_SENT, "Cancelled.")
+        return
+    try:
+        listed = _listed(client("preflight"), to_check, key)
+    except CredentialsRejected as exc:
+        raise _StopRun(explain(exc)) from exc
+    except FinerWorksError as exc:
+        settle(
+            items.filter(outcome=Outcome.SELECTED),
+            Outcome.NOT_SENT,
+            f"Pre-flight check failed, nothing sent for this account: {explain(exc)}",
+        )
+        return
+    gone = [fid for fid in to_check if fid not in listed]
+    for chunk in chunked(gone, 1000):
+        _mark_orders_gone(items.filter(fulfillment_id__in=chunk))
+
+    try:
+        _send_chunks(deletion, items, sorted(listed), client("delete"), key)
+    finally:
+        # Also when the run stops: chunks already sent must be settled, not left in flight.
+        _verify(deletion, account, items, client("verify"), key, acting_user)
+
+
+def _send_chunks(deletion, items, fids: list[int], delete_client, key) -> None:
+    for chunk in chunked(fids, settings.FINERWORKS_DELETE_BATCH_SIZE):
+        if _cancelled(deletion):
+            settle(items.filter(outcome=Outcome.SELECTED), Outcome.NOT_SENT, "Cancelled.")
+            break
+        chunk_items = items.filter(fulfillment_id__in=chunk)
+        # Marked before sending: if this process dies, the next run verifies, not resends.
+        chunk_items.update(outcome=Outcome.SENDING, note="")
+        try:
+            delete_client.delete_pending_orders(chunk, account_key=key)
+        except CredentialsRejected as exc:
+            settle(chunk_items, Outcome.REJECTED, explain(exc))
+            raise _StopRun(explain(exc)) from exc
+        except (ConnectionFailed, RateLimited) as exc:
+            # Nothing was processed; FinerWorks is out of reach, so stop instead of hammering.
+            settle(chunk_items, Outcome.NOT_SENT, explain(exc))
+            raise _StopRun(explain(exc)) from exc
+        except RequestRejected as exc:
+            settle(chunk_items, Outcome.REJECTED, explain(exc))
+        except FinerWorksError as exc:
+            # Outcome unknown (timeout, 5xx, unreadable answer): verification decides; the
+            # note keeps what went wrong for the staff reading the result.
+            chunk_items.update(note=f"The delete call failed: {exc}"[:400])
+
+
+def _cancelled(deletion: BulkDeletion) -> bool:
+    """Between chunks: note the worker is alive, and see whether staff asked to stop."""
+    BulkDeletion.objects.filter(pk=deletion.pk).update(heartbeat_at=timezone.now())
+    deletion.cancel_requested = BulkDeletion.objects.filter(
+        pk=deletion.pk, cancel_requested=True
+    ).exists()
+    return deletion.cancel_requested
+
+
+def _listed(client, fids: list[int], key) -> set[int]:
+    listed = set()
+    for chunk in chunked(fids, LIST_CHUNK):
+        response = client.list_pending_orders(ids=chunk, account_key=key)
+        for record in response.orders:
+            try:
+                listed.add(int(record["fulfillment_id"]))
+            except (KeyError, TypeError, ValueError):
+                continue
+    return listed
+
+
+def _verify(deletion, account, items, client, key, acting_user, resume=False) -> None:
+    sent = items.filter(outcome=Outcome.SENDING)
+    fids = sorted(sent.values_list("fulfillment_id", flat=True))
+    if not fids:
+        return
+    try:
+        listed = _listed(client, fids, key)
+    except FinerWorksError as exc:
+        settle(
+            sent,
+            Outcome.UNVERIFIED,
+            f"Sent, but FinerWorks could not be re-listed to check ({exc}). Refresh from "
+            "FinerWorks to see whether these orders are gone.",
+        )
+        return
+    still = [fid for fid in fids if fid in listed]
+    deleted = [fid for fid in fids if fid not in listed]
+    for chunk in chunked(still, 1000):
+        chunk_items = items.filter(fulfillment_id__in=chunk)
+        if resume:
+            settle(chunk_items, Outcome.SELECTED, "")
+            continue
+        chunk_items.filter(note="").update(
+            outcome=Outcome.STILL_PENDING,
+            note="FinerWorks accepted the delete but still lists this order.",
+        )
+        chunk_items.exclude(note="").update(
+            outcome=Outcome.STILL_PENDING,
+            note=Concat(Value("Not deleted: FinerWorks still lists it. "), F("note")),
+        )
+    now = timezone.now()
+    for chunk in chunked(deleted, 1000):
+        chunk_items = items.filter(fulfillment_id__in=chunk)
+        PendingOrder.objects.filter(pk__in=chunk_items.values("order_id")).update(
+            state=PendingOrder.State.DELETED,
+            state_changed_at=now,
+            deleted_by=acting_user if acting_user and acting_user.is_authenticated else None,
+            deleted_by_username=acting_user.get_username() if acting_user else "",
+            deleted_by_deletion=deletion,
+        )
+        settle(chunk_items, Outcome.DELETED, "")
+
+
+def _mark_orders_gone(items) -> None:
+    PendingOrder.objects.filter(
+        pk__in=items.values("order_id"), state=PendingOrder.State.PENDING
+    ).update(state=PendingOrder.State.GONE, state_changed_at=timezone.now())
+    settle(items, Outcome.ALREADY_GONE, "FinerWorks no longer listed it; nothing sent.")
