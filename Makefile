@@ -27,6 +27,9 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+bench: $(INSTALLED)
+	$(PY) -m bench.run $(BENCH_ARGS)
+
 live-test: $(INSTALLED)
 	$(VENV)/bin/pytest -m finerworks_live -p no:cacheprovider tests/test_live.py
 

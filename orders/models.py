@@ -90,13 +90,15 @@ LIST_ORDER = ["-first_seen_at", "-fulfillment_id", "-id"]
 LIST_FILTER_COLUMNS = ["source", "shipping_code", "test_mode"]
 
 
-class CaseInsensitivePrefixIndex(models.Index):
-    """An index on one text column that serves Django's `istartswith` on it.
+class CaseInsensitiveIndex(models.Index):
+    """An index on one text column that serves Django's `istartswith` and `iexact` on it.
 
-    SQLite runs istartswith as LIKE, which uses an index only if it has the NOCASE
-    collation; PostgreSQL runs UPPER(column::text) LIKE UPPER('abc%'), which needs that
+    SQLite runs both as LIKE, which uses an index only if it has the NOCASE collation;
+    PostgreSQL runs UPPER(column::text) LIKE UPPER('abc%') (or =), which needs that
     expression indexed with text_pattern_ops whatever the database collation
-    (https://www.postgresql.org/docs/current/indexes-opclass.html). Elsewhere: a plain index.
+    (https://www.postgresql.org/docs/current/indexes-opclass.html). The expression index
+    also gives PostgreSQL statistics on UPPER(column), so it estimates a filter's rows
+    right. Elsewhere: a plain index.
     """
 
     def create_sql(self, model, schema_editor, using="", **kwargs):
@@ -182,11 +184,15 @@ class PendingOrder(models.Model):
             ),
             models.Index(fields=["order_po"], name="po_order_po"),
             # The list's search: case-insensitive prefixes of PO, name and e-mail.
-            CaseInsensitivePrefixIndex(fields=["order_po"], name="po_order_po_prefix"),
-            CaseInsensitivePrefixIndex(fields=["recipient_name"], name="po_name_prefix"),
-            CaseInsensitivePrefixIndex(fields=["recipient_email"], name="po_email_prefix"),
+            CaseInsensitiveIndex(fields=["order_po"], name="po_order_po_prefix"),
+            CaseInsensitiveIndex(fields=["recipient_name"], name="po_name_prefix"),
+            CaseInsensitiveIndex(fields=["recipient_email"], name="po_email_prefix"),
             models.Index(fields=["source"], name="po_source"),
             models.Index(fields=["shipping_code"], name="po_shipping"),
+            # The list filters these two case-insensitively (iexact); the admin's filters
+            # use the plain indexes above.
+            CaseInsensitiveIndex(fields=["source"], name="po_source_ci"),
+            CaseInsensitiveIndex(fields=["shipping_code"], name="po_shipping_ci"),
             models.Index(fields=["fulfillment_id"], name="po_fulfillment_id"),
         ]
         permissions = [("delete_at_finerworks", "Can delete pending orders at FinerWorks")]
@@ -265,7 +271,11 @@ class BulkDeletionItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["deletion", "order"], name="one_item_per_order")
         ]
-        indexes = [models.Index(fields=["deletion", "outcome"], name="item_outcome")]
+        indexes = [
+            models.Index(fields=["deletion", "outcome"], name="item_outcome"),
+            # A run settles its items chunk by chunk, by FinerWorks id.
+            models.Index(fields=["deletion", "fulfillment_id"], name="item_fulfillment_id"),
+        ]
 
     def __str__(self):
         return f"#{self.fulfillment_id}: {self.get_outcome_display()}"

@@ -66,8 +66,9 @@ def pending_orders_for_user(user, *, accounts=None) -> QuerySet[PendingOrder]:
     )
 
 
-def count_capped(orders: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
+def count_capped(orders: QuerySet, cap: int | None = None) -> tuple[int, bool]:
     """(number of rows, whether there are more than cap); reads at most cap + 1 rows."""
+    cap = COUNT_CAP if cap is None else cap
     n = orders.order_by()[: cap + 1].count()
     return min(n, cap), n > cap
 

@@ -73,14 +73,12 @@ class OrderListView(CanViewOrders, TemplateView):
             params=self.request.GET,
             account_names={account.pk: account.name for account in accounts},
         )
-        query = _without(self.request.GET, "page", *_CURSOR_PARAMS)
         return super().get_context_data(
             form=form,
             page=page,
             sort=form.value("sort", "-first_seen"),
             state_word=_state_word(form.value("state", "pending")),
             filter_query=_without(self.request.GET, "page", "sort", *_CURSOR_PARAMS),
-            page_query=query,
             can_delete=permissions.user_can_delete_at_finerworks(user),
             filter_fields=[
                 (k, v) for k, v in self.request.GET.items() if k not in ("page", *_CURSOR_PARAMS)

@@ -198,7 +198,7 @@ def _upsert(account: FinerWorksAccount, batch: list[tuple], now) -> None:
     """Insert the batch's new orders and refresh its changed ones.
 
     One INSERT ... ON CONFLICT DO UPDATE run over the whole batch (executemany), which
-    SQLite and PostgreSQL both speak: a statement per batch, not one per 39 rows as
+    SQLite and PostgreSQL both speak: one statement per batch, not one per 39 rows as
     bulk_create must on SQLite, and no per-field preparation of every value.
     """
     connection = connections[router.db_for_write(PendingOrder)]

@@ -1,0 +1,1 @@
+"""Benchmark scripts (not tests): run them with `make bench`; see bench/README.md."""

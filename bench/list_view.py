@@ -1,0 +1,156 @@
+"""List view: the dashboard's order list against the stock admin changelist, same rows.
+
+    python -m bench.list_view --size 100000 [--database-url URL] [--fresh] [--repeat 7]
+
+Every request goes through the whole stack: Django's test client, a logged-in superuser,
+all middleware, the templates. Four cases (first page, a deep page, a search, a filter),
+each timed for the dashboard and for the baseline after a warm-up; the figure is the ratio
+of medians. Query counts are taken on a separate, untimed request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+from urllib.parse import urlencode
+
+from bench._common import (
+    DATA,
+    emit,
+    log,
+    median,
+    postgres_url,
+    quick,
+    setup_django,
+    sqlite_url,
+    timed,
+)
+
+ORDER_LINK = re.compile(r'<a href="/orders/(\d+)/">(\d+)</a>')
+ADMIN_ROW = re.compile(r'<th class="field-fulfillment_id"><a href="[^"]*">(\d+)</a>')
+NEXT_LINK = re.compile(r'<a href="\?([^"]*)"[^>]*>Next')
+
+
+def fids(html: str, admin: bool) -> list[int]:
+    if admin:
+        return [int(f) for f in ADMIN_ROW.findall(html)]
+    return [int(fid) for _, fid in ORDER_LINK.findall(html)]
+
+
+def cases(client, size: int, page_size: int) -> dict[str, tuple[str, str]]:
+    """name -> (dashboard URL, baseline admin URL), both listing the same orders."""
+    from bench._listdata import FIRST_ID, state_of
+
+    ours = "/orders/?"
+    admin = "/bench-admin/orders/pendingorder/?"
+    pending = "state__exact=pending"
+    base = {"page_size": page_size}
+    pages = sum(1 for i in range(size) if state_of(i) == "pending") // page_size
+    deep = max(pages // 2, 2)
+    # The dashboard reaches a deep page through its own "Next" link (cursor or page number).
+    previous = client.get(ours + urlencode({**base, "page": deep - 1}))
+    found = NEXT_LINK.search(previous.content.decode())
+    if not found:
+        raise SystemExit("bench: no Next link on the dashboard page before the deep page")
+    deep_query = found.group(1).replace("&amp;", "&")
+    middle = next(i for i in range(size // 2, size) if state_of(i) == "pending")
+    email = f"customer{FIRST_ID + middle}@example.test"
+    return {
+        "first page": (ours + urlencode(base), admin + pending),
+        f"deep page ({deep:,})": (ours + deep_query, admin + f"{pending}&p={deep}"),
+        "search (e-mail)": (
+            ours + urlencode({**base, "q": email}),
+            admin + f"{pending}&" + urlencode({"q": email}),
+        ),
+        "filter (source)": (
+            ours + urlencode({**base, "source": "etsy"}),
+            admin + f"{pending}&source=etsy",
+        ),
+    }
+
+
+def query_count(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(queries)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size", type=int, required=True)
+    parser.add_argument("--database-url", default="", help="PostgreSQL server; else SQLite")
+    parser.add_argument("--fresh", action="store_true", help="rebuild the data")
+    parser.add_argument("--repeat", type=int, default=3 if quick() else 7)
+    parser.add_argument(
+        "--page-size", type=int, default=25, help="rows per page, both sides (25: the default)"
+    )
+    args = parser.parse_args()
+
+    if args.database_url:
+        url = postgres_url(args.database_url, f"fwadmin_bench_list_{args.size}")
+    else:
+        url = sqlite_url(DATA / f"list-{args.size}.sqlite3")
+    setup_django(url)
+    from django.conf import settings
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.test import Client
+    from django.urls import clear_url_caches
+
+    from bench import _admin_urls
+    from bench._listdata import ensure
+
+    _admin_urls.BaselineOrderAdmin.list_per_page = args.page_size
+    settings.ROOT_URLCONF = "bench._admin_urls"
+    clear_url_caches()
+    ensure(url, args.size, base_url=args.database_url or None, fresh=args.fresh)
+
+    client = Client()
+    client.force_login(User.objects.get(username="bench"))
+    viewer = Client()
+    viewer.force_login(User.objects.get(username="viewer"))
+    db = connection.vendor
+    log(f"list view, {db}, {args.size:,} orders")
+    for name, (ours, admin) in cases(client, args.size, args.page_size).items():
+        ours_rows = fids(client.get(ours).content.decode(), admin=False)
+        admin_rows = fids(client.get(admin).content.decode(), admin=True)
+        if not ours_rows or ours_rows != admin_rows:
+            raise SystemExit(f"bench: {name}: dashboard and admin list different orders")
+        queries = query_count(client, ours)
+        viewer_queries = query_count(viewer, ours)
+        admin_queries = query_count(client, admin)
+        ours_s = timed(lambda url=ours: client.get(url), repeat=args.repeat)
+        admin_s = timed(lambda url=admin: client.get(url), repeat=args.repeat)
+        result = {
+            "bench": "list",
+            "db": db,
+            "size": args.size,
+            "case": name,
+            "rows": len(ours_rows),
+            "page_size": args.page_size,
+            "ours_ms": median(ours_s) * 1000,
+            "baseline_ms": median(admin_s) * 1000,
+            "ratio": median(ours_s) / median(admin_s),
+            "queries": queries,
+            "viewer_queries": viewer_queries,
+            "baseline_queries": admin_queries,
+            "ours_samples_ms": [round(s * 1000, 2) for s in ours_s],
+            "baseline_samples_ms": [round(s * 1000, 2) for s in admin_s],
+            "url": ours,
+        }
+        log(
+            f"  {name:<22} ours {result['ours_ms']:8.1f} ms ({queries} q, viewer {viewer_queries})"
+            f"  admin {result['baseline_ms']:8.1f} ms ({admin_queries} q)"
+            f"  ratio {result['ratio']:.3f}"
+        )
+        emit(**result)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()
