@@ -20,6 +20,9 @@ from .tasks import bulk_deletion_enqueue
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    """No add, change or delete. Without the delete permission Django also withholds its
+    built-in delete_selected action, so on orders "delete" can only mean at FinerWorks."""
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -52,12 +55,6 @@ class PendingOrderAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         return selectors.pending_orders_for_user(request.user).select_related("account")
-
-    def get_actions(self, request):
-        # "Delete" must mean one thing only here: at FinerWorks, never a local row delete.
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
 
     def has_delete_at_finerworks_permission(self, request):
         return permissions.user_can_delete_at_finerworks(request.user)
