@@ -91,7 +91,7 @@ class OrderFilterForm(forms.Form):
                 | Q(recipient_name__istartswith=q)
                 | Q(recipient_email__istartswith=q)
             )
-            if q.lstrip("#").isdigit() and len(q) < 19:
+            if q.lstrip("#").isascii() and q.lstrip("#").isdigit() and len(q) < 19:
                 match |= Q(fulfillment_id=int(q.lstrip("#")))
             orders = orders.filter(match)
         return orders
@@ -130,7 +130,7 @@ class SelectionForm(forms.Form):
     def clean_orders(self) -> list[int]:
         ids = []
         for raw in self.posted_ids:
-            if not raw.isdigit() or len(raw) > 18 or int(raw) < 1:
+            if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or int(raw) < 1:
                 raise forms.ValidationError(f"“{raw[:30]}” is not an order id.")
             ids.append(int(raw))
         if len(ids) > MAX_IDS_POSTED:

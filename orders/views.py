@@ -216,7 +216,7 @@ class _OrderPage:
 
 
 def _page_number(value) -> int | None:
-    if value and value.isdigit() and 0 < len(value) < 10 and int(value) > 0:
+    if value and value.isascii() and value.isdigit() and 0 < len(value) < 10 and int(value) > 0:
         return int(value)
     return None
 
@@ -320,7 +320,8 @@ def _refuse_foreign(user, foreign) -> None:
 
 
 def _refuse_filter_account(user, account_id) -> None:
-    if not (account_id or "").isdigit() or len(account_id) > 18:
+    account_id = account_id or ""
+    if not (account_id.isascii() and account_id.isdigit()) or len(account_id) > 18:
         return
     account = FinerWorksAccount.objects.filter(pk=int(account_id)).first()
     if account is not None:

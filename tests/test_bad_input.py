@@ -151,3 +151,17 @@ def test_confirming_with_any_typed_count_never_crashes(client, deleter, owner_ac
     url = client.post(CREATE, {"orders": [PendingOrder.objects.first().pk]}).url
     response = client.post(url, {"typed_count": typed.replace("\x00", ""), "reason": typed})
     assert response.status_code in (HTTPStatus.FOUND, HTTPStatus.BAD_REQUEST)
+
+
+@pytest.mark.parametrize("digits", ["²", "٣", "①"])
+def test_unicode_digits_are_not_ids(client, deleter, owner_account, digits):
+    """str.isdigit() accepts these but int() does not (or reads them as ASCII digits)."""
+    add_orders(owner_account, 1)
+    client.force_login(deleter)
+    for params in ({"q": digits}, {"q": f"#{digits}"}, {"page": digits}, {"account": digits}):
+        assert client.get(LIST, params).status_code == HTTPStatus.OK
+    response = client.post(CREATE, {"orders": [digits]}, follow=True)
+    assert "is not an order id" in response.content.decode()
+    refused = client.post(CREATE, {"select_all": "on", "account": digits}, follow=True)
+    assert refused.status_code in (HTTPStatus.OK, HTTPStatus.FORBIDDEN)
+    assert BulkDeletion.objects.count() == 0
