@@ -25,6 +25,7 @@ if [ -z "${FINERWORKS_WEB_API_KEY:-}" ]; then
   done
   echo "Local FinerWorks sandbox on $FINERWORKS_BASE_URL (no real orders are touched)."
   $PY manage.py sync_pending_orders || true
+  $PY manage.py finerworks_check --verify || true
 else
   echo "Using FinerWorks at ${FINERWORKS_BASE_URL:-https://v2.api.finerworks.com}."
 fi

@@ -118,3 +118,13 @@ def test_finerworks_check_spots_a_wrong_base_url(fw, owner_account, settings, ca
     with pytest.raises(CommandError):
         call_command("finerworks_check")
     assert "Wrong base URL?" in capsys.readouterr().out
+
+
+def test_finerworks_check_verify_checks_delegated_keys(fw, owner_account, capsys):
+    key = fw.add_account("33333333-4444-4555-8666-777777777777")
+    fw.seed(1, seed=1)
+    fw.seed(2, seed=2, account_key=key)
+    FinerWorksAccount.objects.create(name="Acme", account_key=key)
+    call_command("finerworks_check", verify=True)
+    assert "Acme (delegated): Verified" in capsys.readouterr().out
+    assert FinerWorksAccount.objects.get(name="Acme").verification == "verified"

@@ -11,6 +11,7 @@ from orders.finerworks.errors import (
     RequestRejected,
 )
 from orders.models import FinerWorksAccount
+from orders.services import finerworks_account_verify
 from orders.services.audit import finerworks_client
 
 
@@ -32,7 +33,14 @@ def diagnosis(exc: Exception) -> str:
 class Command(BaseCommand):
     help = "Check the FinerWorks credentials and list accounts with their verification state."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--verify",
+            action="store_true",
+            help="Also check that FinerWorks honours each delegated account_key (audited).",
+        )
+
+    def handle(self, *args, verify=False, **options):
         ok = True
         try:
             client = finerworks_client(purpose="credentials_check", account=None)
@@ -43,6 +51,8 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"Credentials: OK ({settings.FINERWORKS_BASE_URL})")
         for account in FinerWorksAccount.objects.order_by("name"):
+            if ok and verify and not account.is_owner:
+                account = finerworks_account_verify(account=account, acting_user=None)
             key = "owner, no account_key" if account.is_owner else "delegated"
             synced = account.last_synced_at or "never"
             self.stdout.write(
