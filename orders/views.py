@@ -309,14 +309,7 @@ def _refuse_foreign(user, foreign) -> None:
     for order in foreign.select_related("account"):
         by_account.setdefault(order.account, []).append(order.fulfillment_id)
     for account, fids in by_account.items():
-        services.finerworks_call_refusal_record(
-            endpoint="delete_pending_orders",
-            purpose="delete",
-            account=account,
-            acting_user=user,
-            reason=f"{user} is not granted the FinerWorks account {account}.",
-            ids=fids,
-        )
+        services.delete_refusal_record(user=user, account=account, ids=fids)
 
 
 def _refuse_filter_account(user, account_id) -> None:
@@ -325,13 +318,8 @@ def _refuse_filter_account(user, account_id) -> None:
         return
     account = FinerWorksAccount.objects.filter(pk=int(account_id)).first()
     if account is not None:
-        services.finerworks_call_refusal_record(
-            endpoint="delete_pending_orders",
-            purpose="delete",
-            account=account,
-            acting_user=user,
-            reason=f"{user} tried to select all orders of ungranted account {account}.",
-        )
+        reason = f"{user} tried to select all orders of ungranted account {account}."
+        services.delete_refusal_record(user=user, account=account, reason=reason)
 
 
 def _list_url(data) -> str:

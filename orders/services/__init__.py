@@ -9,6 +9,7 @@ from .deletion import (
     bulk_deletion_confirm,
     bulk_deletion_create,
     bulk_deletion_requeue,
+    delete_refusal_record,
 )
 from .deletion_run import bulk_deletion_run
 from .deletion_status import bulk_deletion_progress, bulk_deletion_report, bulk_deletion_totals
@@ -26,6 +27,7 @@ __all__ = [
     "bulk_deletion_requeue",
     "bulk_deletion_run",
     "bulk_deletion_totals",
+    "delete_refusal_record",
     "finerworks_account_verify",
     "finerworks_call_record",
     "finerworks_call_refusal_record",

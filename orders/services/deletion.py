@@ -24,6 +24,23 @@ def chunked(values: list, size: int):
         yield values[start : start + size]
 
 
+def delete_refusal_record(*, user, account, ids=(), reason="", deletion=None) -> None:
+    """Audit a delete fwadmin refused to send: the user is not granted this account.
+
+    FinerWorks would silently act on the owner's account instead, so nothing is sent and
+    the attempt is recorded rather than dropped.
+    """
+    finerworks_call_refusal_record(
+        endpoint="delete_pending_orders",
+        purpose="delete",
+        account=account,
+        acting_user=user,
+        reason=reason or f"{user} is not granted the FinerWorks account {account}.",
+        ids=ids,
+        bulk_deletion=deletion,
+    )
+
+
 def bulk_deletion_create(
     *,
     user,
@@ -86,17 +103,8 @@ def bulk_deletion_confirm(
     accounts = bulk_deletion_accounts(deletion)
     forbidden = [a for a in accounts if not user_may_act_for(user, a)]
     for account in forbidden:
-        finerworks_call_refusal_record(
-            endpoint="delete_pending_orders",
-            purpose="delete",
-            account=account,
-            acting_user=user,
-            reason=f"{user} is not granted the FinerWorks account {account}.",
-            ids=list(
-                deletion.items.filter(account=account).values_list("fulfillment_id", flat=True)
-            ),
-            bulk_deletion=deletion,
-        )
+        ids = deletion.items.filter(account=account).values_list("fulfillment_id", flat=True)
+        delete_refusal_record(user=user, account=account, ids=list(ids), deletion=deletion)
     if forbidden:
         names = ", ".join(a.name for a in forbidden)
         raise PermissionDenied(f"You may no longer act for {names}; nothing was sent.")

@@ -23,8 +23,8 @@ from orders.models import BulkDeletion, BulkDeletionItem, PendingOrder
 from orders.permissions import user_can_delete_at_finerworks, user_may_act_for
 
 from .advice import explain
-from .audit import finerworks_call_refusal_record, finerworks_client
-from .deletion import bulk_deletion_accounts, chunked, settle
+from .audit import finerworks_client
+from .deletion import bulk_deletion_accounts, chunked, delete_refusal_record, settle
 from .deletion_status import DeletionTotals, bulk_deletion_totals
 
 Outcome = BulkDeletionItem.Outcome
@@ -107,14 +107,9 @@ def _run_account(deletion, account, items, acting_user) -> None:
     if not (user_can_delete_at_finerworks(acting_user) and user_may_act_for(acting_user, account)):
         selected = items.filter(outcome=Outcome.SELECTED)
         reason = f"{acting_user} may not act for the FinerWorks account {account}."
-        finerworks_call_refusal_record(
-            endpoint="delete_pending_orders",
-            purpose="delete",
-            account=account,
-            acting_user=acting_user,
-            reason=reason,
-            ids=list(selected.values_list("fulfillment_id", flat=True)),
-            bulk_deletion=deletion,
+        ids = list(selected.values_list("fulfillment_id", flat=True))
+        delete_refusal_record(
+            user=acting_user, account=account, ids=ids, reason=reason, deletion=deletion
         )
         settle(selected, Outcome.NOT_SENT, reason)
         return
