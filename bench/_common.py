@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import secrets
 import socket
 import statistics
 import sys
@@ -115,7 +116,8 @@ def setup_django(database_url: str) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ["DATABASE_URL"] = database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    os.environ["DJANGO_SECRET_KEY"] = "bench-only-secret-key-never-used-elsewhere"  # noqa: S105
+    # A throwaway key per run: nothing signed by a benchmark outlives it.
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
     os.environ["DJANGO_DEBUG"] = "false"
     os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
     import django
