@@ -9,24 +9,15 @@ from django.contrib import admin
 from django.urls import path
 
 from fwadmin.urls import urlpatterns as product_urlpatterns
+from orders.admin import PendingOrderAdmin
 from orders.models import PendingOrder
 
 
 class BaselineOrderAdmin(admin.ModelAdmin):
-    list_display = (
-        "fulfillment_id",
-        "order_po",
-        "recipient_name",
-        "account",
-        "source",
-        "shipping_code",
-        "total_quantity",
-        "test_mode",
-        "state",
-        "first_seen_at",
-    )
-    list_filter = ("state", "account", "source", "shipping_code", "test_mode")
-    search_fields = ("order_po", "recipient_name", "recipient_email", "=fulfillment_id")
+    # The product admin's columns, filters and search, read from it so the two cannot drift.
+    list_display = PendingOrderAdmin.list_display
+    list_filter = PendingOrderAdmin.list_filter
+    search_fields = PendingOrderAdmin.search_fields
     # The dashboard's default order; bench/list_view.py sets the same page size on both.
     ordering = ("-first_seen_at", "-fulfillment_id")
     list_per_page = 25
