@@ -1,0 +1,136 @@
+"""One page of the order list: keyset (cursor) pagination and a capped count, so a deep
+page costs what the first one does."""
+
+import base64
+import json
+from datetime import datetime
+from types import SimpleNamespace
+
+from django.core.exceptions import ValidationError
+from django.utils.http import urlencode
+
+from orders import selectors
+
+CURSOR_PARAMS = ("after", "before", "last")
+
+
+def encode_cursor(values: list) -> str:
+    data = json.dumps([v.isoformat() if isinstance(v, datetime) else v for v in values])
+    return base64.urlsafe_b64encode(data.encode()).decode().rstrip("=")
+
+
+def decode_cursor(text: str, ordering: list[str]) -> list | None:
+    """The ordering values in a cursor, or None when it is not one of ours for this sort."""
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        names = [term.lstrip("-") for term in ordering]
+        if not isinstance(raw, list) or len(raw) != len(names):
+            return None
+        values = [selectors.order_field(n).to_python(v) for n, v in zip(names, raw, strict=True)]
+    except (ValueError, TypeError, ValidationError):
+        return None
+    return None if any(v is None for v in values) else values
+
+
+class OrderPage:
+    """One page of the order list, by page number (an offset, fine near the start) or by
+    cursor: `after`/`before` the row whose sort values it holds, or `last`. The
+    Next/Previous/Last links are cursors, so a deep page costs what the first one does.
+    The count stops at COUNT_CAP ("10,000+"); the page number then may be unknown."""
+
+    def __init__(self, orders, *, ordering, size, params, account_names):
+        self.ordering = ordering
+        self.size = size
+        self.base = query_without(params, "page", *CURSOR_PARAMS)
+        count, capped = selectors.count_capped(orders)
+        self.paginator = SimpleNamespace(
+            count=count,
+            capped=capped,
+            num_pages=None if capped else max(1, -(-count // size)),
+        )
+        self.last_mode = False
+        rows = self._rows(orders.order_by(*ordering).values(*selectors.LIST_COLUMNS), params)
+        for row in rows:
+            row["account__name"] = account_names.get(row["account_id"], "")
+        self.object_list = rows
+
+    def _rows(self, orders, params) -> list[dict]:
+        size = self.size
+        number = page_number(params.get("page"))
+        after = decode_cursor(params.get("after") or "", self.ordering)
+        before = decode_cursor(params.get("before") or "", self.ordering)
+        if after is not None:
+            rows = list(selectors.beyond(orders, self.ordering, after, after=True)[: size + 1])
+            self.number, self.has_previous, self.has_next = number, True, len(rows) > size
+            return rows[:size]
+        if before is not None:
+            backwards = selectors.beyond(orders, self.ordering, before, after=False)
+            rows = list(backwards.reverse()[: size + 1])
+            self.has_previous, self.has_next = len(rows) > size, True
+            self.number = number if self.has_previous else 1
+            return rows[:size][::-1]
+        if params.get("last"):
+            return self._last(orders)
+        number = number or 1
+        rows = list(orders[(number - 1) * size : number * size + 1])
+        if not rows and number > 1:  # past the end (a stale or typed URL): the last page
+            return self._last(orders)
+        self.number, self.has_previous, self.has_next = number, number > 1, len(rows) > size
+        return rows[:size]
+
+    def _last(self, orders) -> list[dict]:
+        num_pages = self.paginator.num_pages
+        # An exact count keeps the last page aligned with the numbered pages before it.
+        size = self.paginator.count - (num_pages - 1) * self.size if num_pages else self.size
+        rows = list(orders.reverse()[:size])[::-1]
+        self.last_mode = True
+        self.number = num_pages
+        self.has_previous = self.paginator.capped or (num_pages or 1) > 1
+        self.has_next = False
+        return rows
+
+    def _cursor(self, row) -> str:
+        return encode_cursor([row[term.lstrip("-")] for term in self.ordering])
+
+    def _query(self, **params) -> str:
+        extra = urlencode({k: v for k, v in params.items() if v is not None})
+        return "&".join(part for part in (self.base, extra) if part)
+
+    @property
+    def first_query(self) -> str:
+        return self.base
+
+    @property
+    def previous_query(self) -> str:
+        if self.number == 2 or not self.object_list:
+            return self.first_query
+        previous = self.number - 1 if self.number else None
+        return self._query(before=self._cursor(self.object_list[0]), page=previous)
+
+    @property
+    def next_query(self) -> str:
+        following = self.number + 1 if self.number else None
+        return self._query(after=self._cursor(self.object_list[-1]), page=following)
+
+    @property
+    def last_query(self) -> str:
+        if self.paginator.num_pages:
+            return self._query(page=self.paginator.num_pages)
+        return self._query(last=1)
+
+
+def page_number(value) -> int | None:
+    if value and value.isascii() and value.isdigit() and 0 < len(value) < 10 and int(value) > 0:
+        return int(value)
+    return None
+
+
+def state_word(state: str) -> str:
+    return "" if state == "all" else f"{state} "
+
+
+def query_without(querydict, *keys) -> str:
+    query = querydict.copy()
+    for key in keys:
+        query.pop(key, None)
+    return query.urlencode()

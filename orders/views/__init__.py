@@ -1,0 +1,29 @@
+"""Dashboard views: thin; querysets come from selectors, actions from services."""
+
+from orders.views.audit import CallCsvView, CallDetailView, CallListView
+from orders.views.deletions import (
+    DeletionCancelView,
+    DeletionConfirmView,
+    DeletionCreateView,
+    DeletionDetailView,
+    DeletionListView,
+    DeletionProgressView,
+    DeletionRecordsView,
+)
+from orders.views.orders import OrderDetailView, OrderListView, RefreshView
+
+__all__ = [
+    "CallCsvView",
+    "CallDetailView",
+    "CallListView",
+    "DeletionCancelView",
+    "DeletionConfirmView",
+    "DeletionCreateView",
+    "DeletionDetailView",
+    "DeletionListView",
+    "DeletionProgressView",
+    "DeletionRecordsView",
+    "OrderDetailView",
+    "OrderListView",
+    "RefreshView",
+]

@@ -1,0 +1,77 @@
+"""The audit table of FinerWorks calls: list, CSV export, detail."""
+
+import csv
+import json
+
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.views import View
+from django.views.generic import DetailView, TemplateView
+
+from orders import selectors
+from orders.forms import CallFilterForm
+from orders.order_page import query_without
+from orders.views.base import CanViewAudit
+
+
+class CallListView(CanViewAudit, TemplateView):
+    template_name = "orders/call_list.html"
+
+    def get_context_data(self, **kwargs):
+        form = CallFilterForm(self.request.GET, user=self.request.user)
+        calls = form.filter(selectors.finerworks_calls_for_user(self.request.user))
+        calls = calls.defer("body_excerpt", "debug", "request_payload")
+        page = Paginator(calls, 50).get_page(self.request.GET.get("page"))
+        return super().get_context_data(
+            form=form,
+            page=page,
+            page_query=query_without(self.request.GET, "page"),
+            **kwargs,
+        )
+
+
+CSV_COLUMNS = [
+    "id",
+    "created_at",
+    "acting_username",
+    "endpoint",
+    "purpose",
+    "account__name",
+    "http_status",
+    "outcome",
+    "success",
+    "status_code",
+    "status_message",
+    "reference_id",
+    "error_class",
+    "error_text",
+    "duration_ms",
+    "attempt",
+    "bulk_deletion_id",
+    "request_payload",
+]
+
+
+class CallCsvView(CanViewAudit, View):
+    def get(self, request):
+        form = CallFilterForm(request.GET, user=request.user)
+        calls = form.filter(selectors.finerworks_calls_for_user(request.user))
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="finerworks-calls.csv"'
+        writer = csv.writer(response)
+        writer.writerow(CSV_COLUMNS)
+        for row in calls.values_list(*CSV_COLUMNS).iterator(chunk_size=2000):
+            writer.writerow([json.dumps(v) if isinstance(v, dict) else v for v in row])
+        return response
+
+
+class CallDetailView(CanViewAudit, DetailView):
+    template_name = "orders/call_detail.html"
+    context_object_name = "call"
+
+    def get_queryset(self):
+        return selectors.finerworks_calls_for_user(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        payload = json.dumps(self.object.request_payload, indent=2)
+        return super().get_context_data(payload_pretty=payload, **kwargs)

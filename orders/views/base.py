@@ -1,0 +1,50 @@
+"""What every dashboard view shares: the permission gates."""
+
+from django.contrib import auth
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.mixins import UserPassesTestMixin
+from django.contrib.auth.models import Permission
+from django.db.models import Q
+
+from orders import permissions
+
+
+class CanViewOrders(UserPassesTestMixin):
+    raise_exception = True
+
+    def test_func(self):
+        return permissions.user_can_view_orders(self.request.user)
+
+
+class CanDelete(UserPassesTestMixin):
+    raise_exception = True
+
+    def test_func(self):
+        return permissions.user_can_delete_at_finerworks(self.request.user)
+
+
+class CanViewAudit(UserPassesTestMixin):
+    raise_exception = True
+
+    def test_func(self):
+        return permissions.user_can_view_audit(self.request.user)
+
+
+def load_permissions(user) -> None:
+    """Fill ModelBackend's per-request permission cache with one query instead of its two
+    (user permissions, then group permissions). Only when ModelBackend alone answers
+    has_perm; anything else keeps Django's own lookups."""
+    if not user.is_authenticated or not user.is_active or user.is_superuser:
+        return
+    if hasattr(user, "_perm_cache"):
+        return
+    deciders = [b for b in auth.get_backends() if hasattr(b, "has_perm")]
+    if [type(b) for b in deciders] != [ModelBackend]:
+        return
+    rows = (
+        Permission.objects.filter(Q(user=user) | Q(group__user=user))
+        .values_list("content_type__app_label", "codename")
+        .order_by()
+        .distinct()
+    )
+    user._perm_cache = {f"{app}.{codename}" for app, codename in rows}

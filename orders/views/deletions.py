@@ -1,0 +1,233 @@
+"""Deleting at FinerWorks: select, confirm, follow progress, read the result."""
+
+from http import HTTPStatus
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views import View
+from django.views.generic import TemplateView
+
+from orders import selectors, services
+from orders.forms import ConfirmDeletionForm, OrderFilterForm, SelectionForm
+from orders.models import BulkDeletion, BulkDeletionItem, FinerWorksAccount, PendingOrder
+from orders.tasks import bulk_deletion_enqueue
+from orders.views.base import CanDelete, CanViewOrders
+
+
+class DeletionCreateView(CanDelete, View):
+    """Freeze the ticked orders (or all matching) into a deletion awaiting confirmation."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        user = request.user
+        selection = SelectionForm(request.POST)
+        if not selection.is_valid():
+            for error in selection.errors.values():
+                messages.error(request, " ".join(error))
+            return redirect(_list_url(request.POST))
+        scoped = selectors.pending_orders_for_user(user)
+        if selection.cleaned_data["select_all"]:
+            filters = OrderFilterForm(request.POST, user=user)
+            if not filters.is_valid():
+                if "account" in filters.errors:
+                    _refuse_filter_account(user, request.POST.get("account"))
+                    raise PermissionDenied("The filter names an account you may not act for.")
+                messages.error(request, "The filter is not valid; nothing was selected.")
+                return redirect(_list_url(request.POST))
+            orders = filters.filter(scoped)
+            scope = f"all orders matching {filters.describe()}"
+            by_filter = True
+        else:
+            ids = selection.cleaned_data["orders"]
+            foreign = PendingOrder.objects.filter(pk__in=ids).exclude(pk__in=scoped.values("pk"))
+            if foreign.exists():
+                _refuse_foreign(user, foreign)
+                raise PermissionDenied(
+                    "Some selected orders belong to accounts you may not act for."
+                )
+            orders = scoped.filter(pk__in=ids)
+            scope = "orders ticked by hand"
+            by_filter = False
+        try:
+            deletion = services.bulk_deletion_create(
+                user=user, orders=orders, scope_description=scope, by_filter=by_filter
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(_list_url(request.POST))
+        return redirect("orders:deletion_confirm", pk=deletion.pk)
+
+
+def _refuse_foreign(user, foreign) -> None:
+    by_account = {}
+    for order in foreign.select_related("account"):
+        by_account.setdefault(order.account, []).append(order.fulfillment_id)
+    for account, fids in by_account.items():
+        services.delete_refusal_record(user=user, account=account, ids=fids)
+
+
+def _refuse_filter_account(user, account_id) -> None:
+    account_id = account_id or ""
+    if not (account_id.isascii() and account_id.isdigit()) or len(account_id) > 18:
+        return
+    account = FinerWorksAccount.objects.filter(pk=int(account_id)).first()
+    if account is not None:
+        reason = f"{user} tried to select all orders of ungranted account {account}."
+        services.delete_refusal_record(user=user, account=account, reason=reason)
+
+
+def _list_url(data) -> str:
+    keep = {k: data.get(k) for k in OrderFilterForm.base_fields if data.get(k)}
+    return reverse("orders:list") + ("?" + urlencode(keep) if keep else "")
+
+
+class DeletionMixin:
+    def get_deletion(self, pk) -> BulkDeletion:
+        return get_object_or_404(selectors.bulk_deletions_for_user(self.request.user), pk=pk)
+
+
+class DeletionConfirmView(CanDelete, DeletionMixin, TemplateView):
+    template_name = "orders/deletion_confirm.html"
+
+    def get(self, request, pk):
+        deletion = self.get_deletion(pk)
+        if deletion.state != BulkDeletion.State.AWAITING:
+            return redirect("orders:deletion_detail", pk=pk)
+        return self.render_to_response(self.context(deletion, self.form(deletion)))
+
+    def form(self, deletion, data=None):
+        count = deletion.items.count()
+        needs_typing = deletion.by_filter or count > settings.FWADMIN_CONFIRM_TYPED_ABOVE
+        return ConfirmDeletionForm(data, count=count, needs_typing=needs_typing)
+
+    def post(self, request, pk):
+        # Looked up among the user's own deletions, not by account scope, so that a grant
+        # revoked since the confirmation page is refused and audited by the service.
+        deletion = get_object_or_404(BulkDeletion, pk=pk, created_by=request.user)
+        if deletion.state != BulkDeletion.State.AWAITING:
+            messages.info(request, "This deletion was already confirmed; it ran only once.")
+            return redirect("orders:deletion_detail", pk=pk)
+        form = self.form(deletion, request.POST)
+        if not form.is_valid():
+            return self.render_to_response(
+                self.context(deletion, form), status=HTTPStatus.BAD_REQUEST
+            )
+        try:
+            started = services.bulk_deletion_confirm(
+                deletion=deletion,
+                user=request.user,
+                unverified_accounts_acknowledged=form.cleaned_data.get("acknowledge_unverified"),
+                reason=form.cleaned_data.get("reason", ""),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return self.render_to_response(
+                self.context(deletion, form), status=HTTPStatus.BAD_REQUEST
+            )
+        if not started:
+            messages.info(request, "This deletion was already confirmed; it ran only once.")
+            return redirect("orders:deletion_detail", pk=pk)
+        bulk_deletion_enqueue(deletion)
+        deletion.refresh_from_db()
+        if deletion.is_done:
+            _report(request, deletion)
+        else:
+            messages.info(request, f"Deletion #{deletion.pk} is queued; progress shows below.")
+        return redirect("orders:deletion_detail", pk=pk)
+
+    def context(self, deletion, form):
+        items = deletion.items.select_related("order", "account").order_by(
+            "account__name", "fulfillment_id"
+        )
+        accounts = services.bulk_deletion_accounts(deletion)
+        counts = dict(deletion.items.values_list("account_id").annotate(n=Count("pk")).order_by())
+        return self.get_context_data(
+            deletion=deletion,
+            form=form,
+            accounts=services.mirror_staleness(accounts, counts),
+            items=items[:500],
+            item_count=form.count,
+            needs_ack=any(a.needs_verification for a in accounts),
+        )
+
+
+class DeletionCancelView(CanDelete, DeletionMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        deletion = self.get_deletion(pk)
+        messages.info(request, services.bulk_deletion_cancel(deletion=deletion, user=request.user))
+        return redirect("orders:deletion_detail", pk=pk)
+
+
+class DeletionProgressView(CanViewOrders, DeletionMixin, View):
+    """JSON for the progress bar; the same scoping as the deletion page."""
+
+    def get(self, request, pk):
+        return JsonResponse(services.bulk_deletion_progress(self.get_deletion(pk)))
+
+
+def _report(request, deletion) -> None:
+    for level, text in services.bulk_deletion_report(deletion):
+        messages.add_message(request, level, text)
+
+
+class DeletionDetailView(CanViewOrders, DeletionMixin, TemplateView):
+    template_name = "orders/deletion_detail.html"
+
+    def get_context_data(self, pk, **kwargs):
+        deletion = self.get_deletion(pk)
+        items = deletion.items.select_related("account").order_by("outcome", "fulfillment_id")
+        page = Paginator(items, 200).get_page(self.request.GET.get("page"))
+        return super().get_context_data(
+            deletion=deletion,
+            progress=services.bulk_deletion_progress(deletion),
+            totals=services.bulk_deletion_totals(deletion),
+            page=page,
+            calls=deletion.calls.order_by("created_at", "id")[:200],
+            **kwargs,
+        )
+
+
+class DeletionRecordsView(CanViewOrders, DeletionMixin, View):
+    """The raw FinerWorks records of the orders this deletion removed (to re-create them)."""
+
+    def get(self, request, pk):
+        deletion = self.get_deletion(pk)
+        rows = PendingOrder.objects.filter(
+            pk__in=deletion.items.filter(outcome=BulkDeletionItem.Outcome.DELETED).values(
+                "order_id"
+            )
+        ).values("account__name", "account__account_key", "fulfillment_id", "raw")
+        payload = {
+            "deletion": deletion.pk,
+            "orders": [
+                {
+                    "account": r["account__name"],
+                    "account_key": r["account__account_key"],
+                    "fulfillment_id": r["fulfillment_id"],
+                    "record": r["raw"],
+                }
+                for r in rows
+            ],
+        }
+        response = JsonResponse(payload, json_dumps_params={"indent": 2, "ensure_ascii": False})
+        response["Content-Disposition"] = f'attachment; filename="deletion-{pk}-records.json"'
+        return response
+
+
+class DeletionListView(CanViewOrders, TemplateView):
+    template_name = "orders/deletion_list.html"
+
+    def get_context_data(self, **kwargs):
+        deletions = selectors.bulk_deletions_for_user(self.request.user)
+        page = Paginator(deletions, 50).get_page(self.request.GET.get("page"))
+        return super().get_context_data(page=page, **kwargs)

@@ -1,0 +1,79 @@
+"""The order list, an order's detail and the refresh from FinerWorks."""
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import ImproperlyConfigured
+from django.shortcuts import redirect
+from django.views import View
+from django.views.generic import DetailView, TemplateView
+
+from orders import permissions, selectors, services
+from orders.forms import OrderFilterForm
+from orders.order_page import CURSOR_PARAMS, OrderPage, query_without, state_word
+from orders.views.base import CanViewOrders, load_permissions
+
+
+class OrderListView(CanViewOrders, TemplateView):
+    """The mirrored orders: search, filters, sort, page size. At most six queries whatever
+    the table size: session, user, permissions, the user's accounts, a count that stops
+    at COUNT_CAP, and the page (an index range, by cursor, however deep)."""
+
+    template_name = "orders/order_list.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        load_permissions(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        accounts = list(permissions.accounts_for_user(user))
+        form = OrderFilterForm(self.request.GET, user=user, accounts=accounts)
+        form.is_valid()
+        orders = form.filter(selectors.pending_orders_for_user(user, accounts=accounts))
+        page = OrderPage(
+            orders,
+            ordering=form.ordering(),
+            size=form.value("page_size", 25),
+            params=self.request.GET,
+            account_names={account.pk: account.name for account in accounts},
+        )
+        return super().get_context_data(
+            form=form,
+            page=page,
+            sort=form.value("sort", "-first_seen"),
+            state_word=state_word(form.value("state", "pending")),
+            filter_query=query_without(self.request.GET, "page", "sort", *CURSOR_PARAMS),
+            can_delete=permissions.user_can_delete_at_finerworks(user),
+            filter_fields=[
+                (k, v) for k, v in self.request.GET.items() if k not in ("page", *CURSOR_PARAMS)
+            ],
+            **kwargs,
+        )
+
+
+class OrderDetailView(CanViewOrders, DetailView):
+    template_name = "orders/order_detail.html"
+    context_object_name = "order"
+
+    def get_queryset(self):
+        return selectors.pending_orders_for_user(self.request.user).select_related("account")
+
+    def get_context_data(self, **kwargs):
+        raw = json.dumps(self.object.raw, indent=2, ensure_ascii=False, sort_keys=True)
+        return super().get_context_data(raw_pretty=raw, **kwargs)
+
+
+class RefreshView(CanViewOrders, View):
+    http_method_names = ["post"]
+
+    def post(self, request):
+        try:
+            summaries = services.pending_orders_sync(acting_user=request.user)
+        except ImproperlyConfigured as exc:
+            messages.error(request, str(exc))
+            return redirect("orders:list")
+        for summary in summaries:
+            level = messages.SUCCESS if summary.ok else messages.ERROR
+            messages.add_message(request, level, str(summary))
+        return redirect("orders:list")
