@@ -1,7 +1,8 @@
 """Forms: they turn query strings and posts into clean values or clear messages."""
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Upper
 
 from .models import FinerWorksCall, PendingOrder
 from .permissions import accounts_for_user
@@ -78,10 +79,16 @@ class OrderFilterForm(forms.Form):
             orders = orders.filter(**{state_field: state})
         if account := self.value("account"):
             orders = orders.filter(**{account_field: account.pk})
+        # Case-insensitive equality written as UPPER(column) = UPPER(value): the form the
+        # indexes po_source_list and po_shipping_list hold, in the list's order.
         if source := self.value("source"):
-            orders = orders.filter(source__iexact=source.strip())
+            orders = orders.alias(_source=Upper("source")).filter(
+                _source=Upper(Value(source.strip()))
+            )
         if shipping := self.value("shipping_code"):
-            orders = orders.filter(shipping_code__iexact=shipping.strip())
+            orders = orders.alias(_shipping=Upper("shipping_code")).filter(
+                _shipping=Upper(Value(shipping.strip()))
+            )
         test_mode = self.value("test_mode")
         if test_mode:
             orders = orders.filter(test_mode=test_mode == "yes")

@@ -6,7 +6,10 @@ import json
 from datetime import datetime
 from types import SimpleNamespace
 
+from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import dateformat, timezone
 from django.utils.http import urlencode
 
 from orders import selectors
@@ -50,8 +53,17 @@ class OrderPage:
         )
         self.last_mode = False
         rows = self._rows(orders.order_by(*ordering).values(*selectors.LIST_COLUMNS), params)
+        # What the template would otherwise compute per row (a url tag, two date filters
+        # and naturaltime): done here once per row, and once per distinct time.
+        detail_url = reverse("orders:detail", args=[0]).removesuffix("0/")
+        times = {}
         for row in rows:
             row["account__name"] = account_names.get(row["account_id"], "")
+            row["url"] = f"{detail_url}{row['id']}/"
+            seen = row["first_seen_at"]
+            if seen not in times:
+                times[seen] = time_labels(seen)
+            row["first_seen"] = times[seen]
         self.object_list = rows
 
     def _rows(self, orders, params) -> list[dict]:
@@ -127,6 +139,34 @@ def page_number(value) -> int | None:
 
 def state_word(state: str) -> str:
     return "" if state == "all" else f"{state} "
+
+
+def time_labels(value) -> dict:
+    """A moment as the list shows it: machine-readable, exact on hover, relative in text."""
+    local = timezone.localtime(value)
+    return {
+        "iso": dateformat.format(local, "c"),
+        "exact": dateformat.format(local, "Y-m-d H:i:s T"),
+        "ago": naturaltime(value),
+    }
+
+
+def sort_headers(columns, sort: str, filter_query: str) -> list[dict]:
+    """The list's column headers: each links to sorting by it, the current one reversed."""
+    prefix = f"?{filter_query}&sort=" if filter_query else "?sort="
+    headers = []
+    for key, label in columns:
+        direction = "ascending" if sort == key else "descending" if sort == f"-{key}" else ""
+        target = f"-{key}" if direction == "ascending" else key
+        headers.append(
+            {
+                "label": label,
+                "href": prefix + target,
+                "aria_sort": direction,
+                "arrow": {"ascending": "▲", "descending": "▼"}.get(direction, ""),
+            }
+        )
+    return headers
 
 
 def query_without(querydict, *keys) -> str:

@@ -284,3 +284,23 @@ def test_a_forged_cursor_shows_the_first_page(client, viewer, owner_account):
         response = client.get(LIST, {"after": cursor})
         assert response.status_code == HTTPStatus.OK
         assert ids_in(response) == first
+
+
+def test_headers_sort_within_the_filters_and_rows_link_and_date_each_order(
+    client, viewer, owner_account
+):
+    add_orders(owner_account, 2, source="excel")
+    client.force_login(viewer)
+    html = client.get(LIST, {"source": "excel", "sort": "fulfillment_id"}).content.decode()
+    # The current sort column says so and links to the reverse order, keeping the filter.
+    assert (
+        '<th scope="col" aria-sort="ascending"><a href="?source=excel&amp;sort=-fulfillment_id">'
+        'Id <span aria-hidden="true">▲</span></a></th>'
+    ) in html
+    assert '<th scope="col"><a href="?source=excel&amp;sort=order_po">Order PO</a></th>' in html
+    unfiltered = client.get(LIST, {"sort": "-first_seen"}).content.decode()
+    assert 'aria-sort="descending"><a href="?sort=first_seen">First seen' in unfiltered
+    order = PendingOrder.objects.get(fulfillment_id=1)
+    assert f'<a href="{reverse("orders:detail", args=[order.pk])}">1</a>' in html
+    seen = timezone.localtime(order.first_seen_at)
+    assert f'<time datetime="{seen.isoformat()}" title="{seen:%Y-%m-%d %H:%M:%S}' in html

@@ -10,8 +10,22 @@ from django.views.generic import DetailView, TemplateView
 
 from orders import permissions, selectors, services
 from orders.forms import OrderFilterForm
-from orders.order_page import CURSOR_PARAMS, OrderPage, query_without, state_word
+from orders.order_page import CURSOR_PARAMS, OrderPage, query_without, sort_headers, state_word
 from orders.views.base import CanViewOrders, load_permissions
+
+# The list's columns, each sortable by its key (OrderFilterForm's sort choices).
+SORT_COLUMNS = [
+    ("fulfillment_id", "Id"),
+    ("order_po", "Order PO"),
+    ("recipient", "Recipient"),
+    ("account", "Account"),
+    ("source", "Source"),
+    ("shipping", "Ship"),
+    ("items", "Items / qty"),
+    ("test_mode", "Test"),
+    ("state", "State"),
+    ("first_seen", "First seen"),
+]
 
 
 class OrderListView(CanViewOrders, TemplateView):
@@ -38,12 +52,14 @@ class OrderListView(CanViewOrders, TemplateView):
             params=self.request.GET,
             account_names={account.pk: account.name for account in accounts},
         )
+        filter_query = query_without(self.request.GET, "page", "sort", *CURSOR_PARAMS)
         return super().get_context_data(
             form=form,
             page=page,
-            sort=form.value("sort", "-first_seen"),
+            sort_headers=sort_headers(
+                SORT_COLUMNS, form.value("sort", "-first_seen"), filter_query
+            ),
             state_word=state_word(form.value("state", "pending")),
-            filter_query=query_without(self.request.GET, "page", "sort", *CURSOR_PARAMS),
             can_delete=permissions.user_can_delete_at_finerworks(user),
             filter_fields=[
                 (k, v) for k, v in self.request.GET.items() if k not in ("page", *CURSOR_PARAMS)
