@@ -17,7 +17,7 @@ VENV=.venv-django61
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
 # pyproject pins Django <6.0 for the LTS; install the project without deps, then 6.1 alongside.
 "$VENV/bin/python" -m pip install --quiet "Django>=6.1,<6.2" requests django-environ \
-  django-tasks django-tasks-db "psycopg[binary]" django-csp django-axes whitenoise \
+  django-tasks django-tasks-db "psycopg[binary]" django-csp django-axes whitenoise ijson orjson \
   pytest pytest-django hypothesis pytest-playwright
 "$VENV/bin/python" -m pip install --quiet --no-deps -e .
 DJANGO_SETTINGS_MODULE=fwadmin.test_settings "$VENV/bin/python" manage.py check

@@ -115,7 +115,10 @@ def test_headers_and_json_body_sent_on_every_call(sandbox, fw_client):
 class FakeResponse:
     status_code = 200
     headers: dict = {}
-    text = json.dumps({"status": {"success": True, "status_code": 200, "reference_id": "r1"}})
+    encoding = "utf-8"
+    content = json.dumps(
+        {"status": {"success": True, "status_code": 200, "reference_id": "r1"}}
+    ).encode()
 
 
 class FakeSession:
@@ -416,7 +419,7 @@ def test_sticky_delete_succeeds_but_ids_stay_listed(sandbox, fw_client):
 
 def test_2xx_without_status_object_is_bad_response():
     class NoStatus(FakeResponse):
-        text = json.dumps({"orders": []})
+        content = json.dumps({"orders": []}).encode()
 
     class Session(FakeSession):
         def request(self, *args, **kwargs):
@@ -432,7 +435,7 @@ def test_2xx_without_status_object_is_bad_response():
 def test_plain_message_4xx_body_is_request_rejected():
     class NotFound(FakeResponse):
         status_code = 404
-        text = json.dumps({"message": "No such route"})
+        content = json.dumps({"message": "No such route"}).encode()
 
     class Session(FakeSession):
         def request(self, *args, **kwargs):
@@ -515,7 +518,7 @@ def test_keys_never_leak_into_repr_errors_or_logs(secret_sandbox, caplog, closed
 def test_keys_echoed_by_server_are_redacted():
     class Echo(FakeResponse):
         status_code = 500
-        text = json.dumps({"Message": f"bad key {WEB_KEY} / {APP_KEY}"})
+        content = json.dumps({"Message": f"bad key {WEB_KEY} / {APP_KEY}"}).encode()
 
     class Session(FakeSession):
         def request(self, *args, **kwargs):
@@ -567,3 +570,33 @@ def test_loopback_guard_allows_loopback_and_unix_sockets(sandbox):
     a, b = socket.socketpair(socket.AF_UNIX)
     a.close()
     b.close()
+
+
+def test_a_list_is_read_order_by_order_whatever_the_key_order():
+    """The orders come back as canonical JSON, the same bytes for the same record, and a
+    status after the orders is found as well as one before them."""
+
+    class StatusLast(FakeResponse):
+        content = (
+            b'{"orders": [{"b": 1.5, "fulfillment_id": 7, "a": "\\u00e9"}, {"fulfillment_id": 8}],'
+            b' "status": {"success": true, "status_code": 200}}'
+        )
+
+    class Truncated(FakeResponse):
+        content = b'{"status": {"success": true}, "orders": [{"fulfillment_id": 7}'
+
+    def client_for(response):
+        class Session(FakeSession):
+            def request(self, *args, **kwargs):
+                return response()
+
+        return FinerWorksClient(
+            base_url="https://x.test", web_api_key="w", app_key="a", session=Session()
+        )
+
+    resp = client_for(StatusLast).list_pending_orders()
+    assert [o.fulfillment_id for o in resp.listed_orders] == [7, 8]
+    assert resp.listed_orders[0].record_json == '{"a":"é","b":1.5,"fulfillment_id":7}'.encode()
+    assert resp.orders == [{"a": "é", "b": 1.5, "fulfillment_id": 7}, {"fulfillment_id": 8}]
+    with pytest.raises(BadResponse, match="not a JSON object"):
+        client_for(Truncated).list_pending_orders()

@@ -1,6 +1,7 @@
 """Small, strict HTTP client for the FinerWorks v3 pending-order endpoints.
 
-Pure Python (requests + stdlib): no Django imports, so it can be tested without a database.
+Pure Python (requests, ijson, orjson, stdlib): no Django imports, so it can be tested
+without a database.
 
 Rules (see /work/shared/reference/finerworks-api.md):
 - success <=> HTTP 2xx and a JSON object body whose ``status.success`` is ``True``;
@@ -11,14 +12,17 @@ Rules (see /work/shared/reference/finerworks-api.md):
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, NamedTuple
 
+import ijson
+import orjson
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
@@ -43,10 +47,61 @@ _REDACTED = "[redacted]"
 AttemptCallback = Callable[["FinerWorksResponse | FinerWorksError"], Any]
 
 
+def canonical_json(value: Any) -> bytes:
+    """The one JSON text of a value: sorted keys, no spaces, UTF-8. Equal records give equal
+    bytes, so the sync can hash and store a listed order in this form."""
+    try:
+        # A copy: orjson's own bytes keep its whole 4 KB+ write buffer allocated, four
+        # times the text of a typical order, which 100k listed orders would hold at once.
+        return memoryview(orjson.dumps(value, option=orjson.OPT_SORT_KEYS)).tobytes()
+    except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return text.encode()
+
+
+class ListedOrder(NamedTuple):
+    """One order of a list_pending_orders answer: its id as sent, and its record as
+    canonical JSON (about a tenth of the memory of the parsed record)."""
+
+    fulfillment_id: Any
+    record_json: bytes
+
+
+def _read_list_body(content: bytes) -> tuple[dict | None, tuple[ListedOrder, ...]]:
+    """A successful list_pending_orders body, read order by order (ijson) instead of parsed
+    whole: 100k orders are 110 MB of JSON but 300 MB of Python objects. The body keeps
+    only the status. (None, ()) when the body is not a well-formed JSON object."""
+    if not content.lstrip().startswith(b"{"):
+        return None, ()
+    try:
+        # Stops as soon as the status is read (at once when it comes first).
+        status = next(ijson.items(io.BytesIO(content), "status", use_float=True), None)
+        # Reads to the end: a truncated or malformed body raises here.
+        orders = tuple(
+            ListedOrder(
+                record.get("fulfillment_id") if isinstance(record, dict) else None,
+                canonical_json(record),
+            )
+            for record in ijson.items(io.BytesIO(content), "orders.item", use_float=True)
+        )
+    except ijson.JSONError:
+        return None, ()
+    return ({} if status is None else {"status": status}), orders
+
+
+def _decode(content: bytes, encoding: str | None) -> str:
+    try:
+        return content.decode(encoding or "utf-8", "replace")
+    except LookupError:  # a charset Python does not know: JSON is UTF-8 anyway
+        return content.decode("utf-8", "replace")
+
+
 @dataclass(frozen=True)
 class FinerWorksResponse:
     endpoint: str
     http_status: int
+    # The parsed body; for list_pending_orders only the status, the orders being in
+    # listed_orders.
     body: dict
     success: bool
     status_code: int | None
@@ -57,13 +112,14 @@ class FinerWorksResponse:
     attempt: int
     payload: dict = field(default_factory=dict)
     body_excerpt: str = ""
+    listed_orders: tuple[ListedOrder, ...] = ()
 
     outcome = "ok"  # class attribute, not a field
 
     @property
     def orders(self) -> list[dict]:
-        orders = self.body.get("orders")
-        return orders if isinstance(orders, list) else []
+        """The listed orders as dicts (parsed on each access: fine for a few hundred)."""
+        return [orjson.loads(order.record_json) for order in self.listed_orders]
 
 
 def validate_ids(ids: Any) -> list[int]:
@@ -308,7 +364,7 @@ class FinerWorksClient:
                 timeout=self.timeout,
                 allow_redirects=False,
             )
-            text = resp.text
+            content = resp.content
         except requests.exceptions.RequestException as exc:
             elapsed_ms = int((time.monotonic() - started) * 1000)
             reason = type(exc).__name__
@@ -328,18 +384,25 @@ class FinerWorksClient:
                 **common,
             ) from exc
         elapsed_ms = int((time.monotonic() - started) * 1000)
-        return self._interpret(resp, text, elapsed_ms, common)
+        return self._interpret(resp, content, elapsed_ms, common)
 
     def _interpret(
-        self, resp: requests.Response, text: str, elapsed_ms: int, common: dict
+        self, resp: requests.Response, content: bytes, elapsed_ms: int, common: dict
     ) -> FinerWorksResponse:
         endpoint = common["endpoint"]
         http_status = resp.status_code
+        listed_orders = ()
+        if endpoint == self.ENDPOINT_LIST and 200 <= http_status < 300:
+            # Can be huge: never decoded or parsed whole.
+            text = _decode(content[: BODY_EXCERPT_CHARS * 4], resp.encoding)
+            body, listed_orders = _read_list_body(content)
+        else:
+            text = _decode(content, resp.encoding)
+            try:
+                body = json.loads(text) if text else None
+            except ValueError:
+                body = None
         excerpt = self._redact(text[:BODY_EXCERPT_CHARS])
-        try:
-            body = json.loads(text) if text else None
-        except ValueError:
-            body = None
         status = body.get("status") if isinstance(body, dict) else None
         status = status if isinstance(status, dict) else None
         reference_id = str(status.get("reference_id") or "") if status else ""
@@ -428,4 +491,5 @@ class FinerWorksClient:
             attempt=common["attempt"],
             payload=common["payload"],
             body_excerpt=excerpt,
+            listed_orders=listed_orders,
         )

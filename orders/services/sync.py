@@ -1,13 +1,14 @@
 """Mirror FinerWorks' pending orders: one full snapshot per account, upserted in bulk."""
 
 import hashlib
-import json
 import time
 from dataclasses import dataclass
 
+import orjson
 from django.db import connections, router, transaction
 from django.utils import timezone
 
+from orders.finerworks.client import canonical_json
 from orders.finerworks.errors import CredentialsRejected, FinerWorksError
 from orders.models import FinerWorksAccount, PendingOrder
 
@@ -66,8 +67,11 @@ def _text(value, limit: int) -> str:
 
 
 def record_hash(record: dict) -> str:
-    canonical = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return _digest(canonical_json(record))
+
+
+def _digest(record_json: bytes) -> str:
+    return hashlib.sha256(record_json).hexdigest()
 
 
 def mirrored_fields(record: dict) -> dict:
@@ -135,12 +139,13 @@ def _sync_account(account: FinerWorksAccount, acting_user) -> SyncSummary:
         summary.duration_ms = int((time.monotonic() - started) * 1000)
         return summary
 
-    snapshot = {}
-    for record in response.orders:
+    snapshot = {}  # fulfillment_id -> the record as canonical JSON
+    for listed in response.listed_orders:
         try:
-            snapshot[int(record["fulfillment_id"])] = record
-        except (KeyError, TypeError, ValueError):
+            snapshot[int(listed.fulfillment_id)] = listed.record_json
+        except (TypeError, ValueError):
             continue  # a record without a usable id cannot be mirrored or deleted
+    del response  # the orders live on in the snapshot only
     _apply_snapshot(account, snapshot, summary)
     summary.duration_ms = int((time.monotonic() - started) * 1000)
     return summary
@@ -156,10 +161,10 @@ def _apply_snapshot(account: FinerWorksAccount, snapshot: dict, summary: SyncSum
         if fid in snapshot or state == PendingOrder.State.PENDING:
             known[fid] = (pk, digest, state)
 
-    upserts = []  # (fulfillment_id, record, digest) of new and changed orders
+    upserts = []  # (fulfillment_id, record JSON, digest) of new and changed orders
     revived_pks = []
-    for fid, record in snapshot.items():
-        digest = record_hash(record)
+    for fid, record_json in snapshot.items():
+        digest = _digest(record_json)
         existing = known.get(fid)
         if existing is not None and existing[1] == digest and existing[2] == "pending":
             summary.unchanged += 1
@@ -170,7 +175,7 @@ def _apply_snapshot(account: FinerWorksAccount, snapshot: dict, summary: SyncSum
             summary.changed += 1
             if existing[2] != PendingOrder.State.PENDING:
                 revived_pks.append(existing[0])
-        upserts.append((fid, record, digest))
+        upserts.append((fid, record_json, digest))
     gone_pks = [
         pk for fid, (pk, _, state) in known.items() if fid not in snapshot and state == "pending"
     ]
@@ -205,7 +210,10 @@ def _upsert(account: FinerWorksAccount, batch: list[tuple], now) -> None:
     refreshed = [f for f in MIRRORED_FIELDS if f != "state_changed_at"]
     if connection.vendor not in ("sqlite", "postgresql"):
         PendingOrder.objects.bulk_create(
-            [PendingOrder(account=account, **_values(*item, now)) for item in batch],
+            [
+                PendingOrder(account=account, **_values(fid, orjson.loads(data), digest, now))
+                for fid, data, digest in batch
+            ],
             update_conflicts=True,
             unique_fields=["account", "fulfillment_id"],
             update_fields=refreshed,
@@ -222,18 +230,19 @@ def _upsert(account: FinerWorksAccount, batch: list[tuple], now) -> None:
     )
     # Identifiers come from the model's metadata; every value is a parameter.
     table = quote(PendingOrder._meta.db_table)
-    placeholders = ", ".join(["%s"] * len(fields))
+    # The record goes in as the canonical JSON text it already is (no second dump).
+    raw_placeholder = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
+    placeholders = ", ".join(raw_placeholder if f.name == "raw" else "%s" for f in fields)
     sql = (
         f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "  # noqa: S608
         f"ON CONFLICT ({quote('account_id')}, {quote('fulfillment_id')}) "
         f"DO UPDATE SET {updates}"
     )
-    raw_field = PendingOrder._meta.get_field("raw")
     stamp = connection.ops.adapt_datetimefield_value(now)
     rows = []
-    for fid, record, digest in batch:
-        values = {**defaults, **_values(fid, record, digest, stamp)}
-        values["raw"] = raw_field.get_db_prep_save(record, connection)
+    for fid, data, digest in batch:
+        values = {**defaults, **_values(fid, orjson.loads(data), digest, stamp)}
+        values["raw"] = data.decode()
         rows.append([values[f.name] for f in fields])
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
