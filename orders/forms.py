@@ -1,5 +1,7 @@
 """Forms: they turn query strings and posts into clean values or clear messages."""
 
+from functools import cached_property
+
 from django import forms
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Upper
@@ -54,6 +56,20 @@ class OrderFilterForm(forms.Form):
             ("", "All accounts"),
             *((account.pk, account.name) for account in self.accounts),
         ]
+
+    @cached_property
+    def choice_options(self) -> dict[str, list[tuple[str, str, bool]]]:
+        """(value, label, selected) of each choice field, for the list's selects: a loop in
+        the page is a fraction of the cost of Django's widget templates, which took a
+        fifth of a list page's time."""
+        options = {}
+        for name in ("account", "state", "test_mode", "page_size"):
+            current = str(self[name].value() or "")
+            options[name] = [
+                (str(value), str(label), str(value) == current)
+                for value, label in self.fields[name].choices
+            ]
+        return options
 
     def clean_account(self):
         pk = self.cleaned_data.get("account")

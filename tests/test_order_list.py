@@ -304,3 +304,16 @@ def test_headers_sort_within_the_filters_and_rows_link_and_date_each_order(
     assert f'<a href="{reverse("orders:detail", args=[order.pk])}">1</a>' in html
     seen = timezone.localtime(order.first_seen_at)
     assert f'<time datetime="{seen.isoformat()}" title="{seen:%Y-%m-%d %H:%M:%S}' in html
+
+
+def test_the_filter_selects_show_what_is_applied(client, viewer, owner_account):
+    add_orders(owner_account, 1)
+    client.force_login(viewer)
+    html = client.get(
+        LIST, {"state": "deleted", "page_size": "50", "account": owner_account.pk}
+    ).content.decode()
+    assert '<option value="deleted" selected>Deleted</option>' in html
+    assert '<option value="50" selected>50</option>' in html
+    assert f'<option value="{owner_account.pk}" selected>{owner_account.name}</option>' in html
+    assert '<option value="" selected>Test or live</option>' in html
+    assert html.count(" selected>") == 4
