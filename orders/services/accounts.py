@@ -37,11 +37,10 @@ def finerworks_account_verify(*, account: FinerWorksAccount, acting_user) -> Fin
             purpose="account_check", account=account, acting_user=acting_user
         )
         try:
-            owner_ids = {o.get("fulfillment_id") for o in client.list_pending_orders().orders}
-            keyed_ids = {
-                o.get("fulfillment_id")
-                for o in client.list_pending_orders(account_key=account.account_key).orders
-            }
+            owner = client.list_pending_orders()
+            owner_ids = {o.fulfillment_id for o in owner.listed_orders}
+            keyed = client.list_pending_orders(account_key=account.account_key)
+            keyed_ids = {o.fulfillment_id for o in keyed.listed_orders}
         except FinerWorksError as exc:
             state, note = Verification.FAILED, str(exc)
         else:
