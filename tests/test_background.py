@@ -11,8 +11,10 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from orders.finerworks.client import FinerWorksClient
 from orders.models import BulkDeletion, BulkDeletionItem, FinerWorksCall, PendingOrder
 from orders.services import (
+    bulk_deletion_cancel,
     bulk_deletion_confirm,
     bulk_deletion_create,
     bulk_deletion_run,
@@ -111,6 +113,67 @@ def test_a_running_deletion_with_a_live_worker_is_not_requeued(fw, deleter, owne
     with pytest.raises(Exception, match="is running"):
         call_command("deletions", requeue=deletion.pk)
     assert delete_bodies(fw) == []
+
+
+def test_the_worker_shows_a_sign_of_life_before_every_call_to_finerworks(
+    fw, deleter, owner_account, settings, monkeypatch
+):
+    settings.FINERWORKS_DELETE_BATCH_SIZE = 2
+    deletion, _ = _interrupted_deletion(fw, deleter)
+    previous_call_ended = [timezone.now()]
+    calls = []
+    real_call = FinerWorksClient._call
+
+    def call(self, method, endpoint, payload):
+        heartbeat = BulkDeletion.objects.values_list("heartbeat_at", flat=True).get()
+        calls.append((endpoint, heartbeat >= previous_call_ended[0]))
+        try:
+            return real_call(self, method, endpoint, payload)
+        finally:
+            previous_call_ended[0] = timezone.now()
+
+    monkeypatch.setattr(FinerWorksClient, "_call", call)
+
+    call_command("deletions", requeue=deletion.pk)
+
+    # Resume check, pre-flight, three chunks, verification: each after a fresh heartbeat,
+    # so bulk_deletion_requeue never takes a working run for a dead one.
+    assert [endpoint for endpoint, _ in calls] == ["list_pending_orders"] * 2 + [
+        "delete_pending_orders"
+    ] * 3 + ["list_pending_orders"]
+    assert all(fresh for _, fresh in calls), calls
+
+
+def test_a_cancel_during_the_run_lets_the_chunk_in_flight_finish_and_sends_nothing_more(
+    fw, deleter, owner_account, settings, monkeypatch
+):
+    settings.FINERWORKS_DELETE_BATCH_SIZE = 2
+    fw.seed(6, seed=11)
+    pending_orders_sync()
+    deletion = bulk_deletion_create(user=deleter, orders=PendingOrder.objects.all())
+    bulk_deletion_confirm(deletion=deletion, user=deleter)
+    real_delete = FinerWorksClient.delete_pending_orders
+
+    def delete_then_cancel(self, ids, account_key=None):
+        response = real_delete(self, ids, account_key=account_key)
+        # Staff press "cancel" while this first chunk is in flight.
+        assert bulk_deletion_cancel(deletion=deletion, user=deleter).startswith("Cancelling")
+        return response
+
+    monkeypatch.setattr(FinerWorksClient, "delete_pending_orders", delete_then_cancel)
+
+    bulk_deletion_run(deletion=deletion, acting_user=deleter)
+
+    [first_chunk] = delete_bodies(fw)
+    deletion.refresh_from_db()
+    assert deletion.state == BulkDeletion.State.CANCELLED
+    sent = deletion.items.filter(fulfillment_id__in=first_chunk["ids"])
+    assert set(sent.values_list("outcome", flat=True)) == {Outcome.DELETED}  # verified
+    rest = deletion.items.exclude(fulfillment_id__in=first_chunk["ids"])
+    assert set(rest.values_list("outcome", "note")) == {(Outcome.NOT_SENT, "Cancelled.")}
+    assert PendingOrder.objects.filter(state="deleted").count() == 2
+    assert PendingOrder.objects.filter(state="pending").count() == 4
+    assert not PendingOrder.objects.filter(claimed_by__isnull=False).exists()
 
 
 def test_cancel_before_the_worker_starts_sends_nothing(client, deleter, fw, owner_account):

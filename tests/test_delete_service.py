@@ -6,6 +6,7 @@ from collections import Counter
 from http import HTTPStatus
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from orders.models import (
@@ -15,7 +16,7 @@ from orders.models import (
     FinerWorksCall,
     PendingOrder,
 )
-from orders.services import bulk_deletion_confirm, bulk_deletion_run
+from orders.services import bulk_deletion_confirm, bulk_deletion_create, bulk_deletion_run
 from tests.helpers import confirm, fids, mirror, sent_ids, shown_messages
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -56,6 +57,39 @@ def remove_at_finerworks(fw, orders, account_key=None):
 @pytest.fixture
 def owner_orders(fw, owner_account):
     return mirror(fw, 4, seed=21)
+
+
+# ---------------------------------------------------------------------------- freezing
+
+
+def test_a_selection_is_frozen_with_each_orders_id_and_account_and_nothing_out_of_scope(
+    fw, deleter, owner_account, delegated_account
+):
+    mine = mirror(fw, 4, seed=41)
+    mirror(fw, 2, seed=42, account=delegated_account)  # not granted to the deleter
+    PendingOrder.objects.filter(pk=mine[0].pk).update(state=PendingOrder.State.GONE)
+
+    deletion = bulk_deletion_create(user=deleter, orders=PendingOrder.objects.all())
+
+    frozen = set(
+        deletion.items.values_list("order", "account", "fulfillment_id", "outcome", "note")
+    )
+    assert frozen == {
+        (o.pk, owner_account.pk, o.fulfillment_id, Outcome.SELECTED, "") for o in mine[1:]
+    }
+
+
+def test_a_selection_with_nothing_left_to_delete_is_refused_and_leaves_no_deletion(
+    fw, deleter, owner_account
+):
+    orders = mirror(fw, 2, seed=43)
+    PendingOrder.objects.update(state=PendingOrder.State.GONE)
+
+    with pytest.raises(ValidationError, match="No pending orders were selected"):
+        bulk_deletion_create(user=deleter, orders=PendingOrder.objects.filter(pk=orders[0].pk))
+
+    assert not BulkDeletion.objects.exists()
+    assert not BulkDeletionItem.objects.exists()
 
 
 # ---------------------------------------------------------------------------- chunking
@@ -318,6 +352,25 @@ def test_orders_gone_at_finerworks_since_the_last_sync_are_not_sent(
         "2 orders were already gone at FinerWorks; nothing was sent." in m
         for m in shown_messages(done)
     )
+
+
+def test_an_order_finerworks_lists_without_being_asked_for_it_is_never_sent(
+    fw, deleter, owner_account
+):
+    orders = mirror(fw, 6, seed=44)
+    every_order = fw._list_body
+    fw._list_body = lambda account, ids: every_order(account, None)  # ids filter ignored
+    deletion = bulk_deletion_create(
+        user=deleter, orders=PendingOrder.objects.filter(pk__in=[o.pk for o in orders[:3]])
+    )
+    bulk_deletion_confirm(deletion=deletion, user=deleter)
+
+    bulk_deletion_run(deletion=deletion, acting_user=deleter)
+
+    assert sorted(sent_ids(fw)) == sorted(fids(orders[:3]))
+    assert set(outcomes(deletion).values()) == {Outcome.DELETED}
+    assert set(states(orders[3:]).values()) == {PendingOrder.State.PENDING}
+    assert fw.listed_ids() == fids(orders[3:])
 
 
 # ---------------------------------------------------------------------------- acknowledgement

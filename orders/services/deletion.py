@@ -6,8 +6,8 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, F, QuerySet, Value
 from django.utils import timezone
 
 from orders.models import BulkDeletion, BulkDeletionItem, FinerWorksAccount, PendingOrder
@@ -59,9 +59,6 @@ def bulk_deletion_create(
     scoped = pending_orders_for_user(user).filter(
         state=PendingOrder.State.PENDING, pk__in=orders.values("pk")
     )
-    rows = list(scoped.values_list("pk", "account_id", "fulfillment_id"))
-    if not rows:
-        raise ValidationError("No pending orders were selected.")
     with transaction.atomic():
         deletion = BulkDeletion.objects.create(
             created_by=user,
@@ -70,16 +67,33 @@ def bulk_deletion_create(
             scope_description=scope_description,
             by_filter=by_filter,
         )
-        BulkDeletionItem.objects.bulk_create(
-            [
-                BulkDeletionItem(
-                    deletion=deletion, order_id=pk, account_id=acct, fulfillment_id=fid
-                )
-                for pk, acct, fid in rows
-            ],
-            batch_size=1000,
-        )
+        if not _items_freeze(deletion, scoped):
+            raise ValidationError("No pending orders were selected.")  # rolls the row back
     return deletion
+
+
+def _items_freeze(deletion: BulkDeletion, orders: QuerySet[PendingOrder]) -> int:
+    """Copy the orders into the deletion's items with one INSERT ... SELECT; returns how many.
+
+    A selection can hold tens of thousands of orders: built as model instances and
+    bulk_create batches they cost ~30 us each, copied inside the database almost nothing.
+    """
+    item = BulkDeletionItem._meta
+    copied = {  # item column <- the expression selected for it, in this order
+        "deletion": Value(deletion.pk, output_field=BigIntegerField()),
+        "order": F("pk"),
+        "account": F("account_id"),
+        "fulfillment_id": F("fulfillment_id"),
+        "outcome": Value(Outcome.SELECTED.value),
+        "note": Value(""),
+    }
+    select = orders.order_by().values(**{f"_{name}": e for name, e in copied.items()})
+    sql, params = select.query.sql_with_params()
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(item.get_field(name).column) for name in copied)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(item.db_table)} ({columns}) {sql}", params)
+        return cursor.rowcount
 
 
 def bulk_deletion_accounts(deletion: BulkDeletion) -> list[FinerWorksAccount]:
