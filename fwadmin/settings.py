@@ -88,6 +88,14 @@ WSGI_APPLICATION = "fwadmin.wsgi.application"
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded database serves the web app and a db_worker at once. WAL lets pages be
+    # read while the worker writes and makes each commit one append to the log (a deletion
+    # commits a few hundred times); IMMEDIATE takes the write lock when a transaction
+    # starts, so two writers queue up instead of one failing half-way with "locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        init_command="PRAGMA journal_mode=WAL;", transaction_mode="IMMEDIATE"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -307,3 +307,27 @@ def test_two_workers_on_one_queued_deletion_run_it_once(fw, owner_account, delet
 
     assert len(fw.requests_for("delete_pending_orders")) == 1
     assert FinerWorksCall.objects.filter(bulk_deletion=deletion, purpose="preflight").count() == 1
+
+
+def test_a_requeued_run_leaves_orders_another_deletion_claimed_meanwhile(
+    fw, deleter, owner_account
+):
+    deletion, first_chunk = _interrupted_deletion(fw, deleter)
+    # The run failed and released its claims; another deletion then took two unsent orders.
+    BulkDeletion.objects.filter(pk=deletion.pk).update(state=BulkDeletion.State.FAILED)
+    PendingOrder.objects.update(claimed_by=None)
+    unsent = deletion.items.filter(outcome=Outcome.SELECTED).order_by("fulfillment_id")[:2]
+    taken = {item.fulfillment_id: item.order_id for item in unsent}
+    other = bulk_deletion_create(
+        user=deleter, orders=PendingOrder.objects.filter(pk__in=taken.values())
+    )
+    assert bulk_deletion_confirm(deletion=other, user=deleter)
+
+    call_command("deletions", requeue=deletion.pk)
+
+    sent = {i for b in delete_bodies(fw) for i in b["ids"]}
+    assert sent and not sent & set(taken)
+    outcomes = dict(deletion.items.values_list("fulfillment_id", "outcome"))
+    assert {outcomes[fid] for fid in taken} == {Outcome.CLAIMED}
+    assert PendingOrder.objects.filter(pk__in=taken.values(), claimed_by=other).count() == 2
+    assert set(taken) <= fw.listed_ids()

@@ -9,8 +9,6 @@ re-listing around every send and the refusal to send any key the user is not gra
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models import F, QuerySet, Value
-from django.db.models.functions import Concat
 from django.utils import timezone
 
 from orders.finerworks.errors import (
@@ -27,12 +25,9 @@ from .advice import explain
 from .audit import finerworks_client
 from .deletion import bulk_deletion_accounts, chunked, delete_refusal_record, settle
 from .deletion_status import DeletionTotals, bulk_deletion_totals
+from .deletion_verify import ItemIndex, items_with, listed_ids, mark_orders_gone, verify_sent
 
 Outcome = BulkDeletionItem.Outcome
-# Ids per list_pending_orders call when checking before and after sending. FinerWorks
-# documents no maximum; 1000 halves the round trips (and audit rows) of 500 for answers of
-# about 1 MB. A failed list call leaves ids unsent (pre-flight) or unverified, never deleted.
-LIST_CHUNK = 1000
 
 
 class _StopRun(Exception):
@@ -100,30 +95,6 @@ def _run_accounts(deletion: BulkDeletion, acting_user) -> str:
     return stop_reason
 
 
-class _Items:
-    """A run's items of one account by FinerWorks id: (item pk, order pk) for each.
-
-    Updates name items and orders by primary key: the planner cannot pick a poor index
-    for them, whatever the state of the freshly written rows' statistics.
-    """
-
-    def __init__(self, rows):
-        self.by_fid = {fid: (pk, order_pk) for pk, order_pk, fid in rows}
-
-    def fids(self) -> list[int]:
-        return sorted(self.by_fid)
-
-    def items(self, fids) -> QuerySet[BulkDeletionItem]:
-        return BulkDeletionItem.objects.filter(pk__in=[self.by_fid[f][0] for f in fids])
-
-    def orders(self, fids) -> QuerySet[PendingOrder]:
-        return PendingOrder.objects.filter(pk__in=[self.by_fid[f][1] for f in fids])
-
-
-def _items_with(items, outcome: str) -> _Items:
-    return _Items(items.filter(outcome=outcome).values_list("pk", "order_id", "fulfillment_id"))
-
-
 def _run_account(deletion, account, items, acting_user) -> None:
     def client(purpose):
         return finerworks_client(
@@ -144,9 +115,16 @@ def _run_account(deletion, account, items, acting_user) -> None:
 
     # A previous run may have died after sending: verify those before anything else. What
     # FinerWorks still lists was never applied, so it goes back to be sent once more.
-    _verify(deletion, items, client("verify"), key, acting_user, resume=True)
+    verify_sent(deletion, items, client("verify"), key, acting_user, resume=True)
+    # Only orders this deletion holds are sent. After a failed run released its claims,
+    # another deletion may have claimed some; a requeued run leaves those to it.
+    settle(
+        items.filter(outcome=Outcome.SELECTED).exclude(order__claimed_by=deletion),
+        Outcome.CLAIMED,
+        "Claimed by another deletion while this one was stopped; not sent by this one.",
+    )
 
-    selected = _items_with(items, Outcome.SELECTED)
+    selected = items_with(items, Outcome.SELECTED)
     to_check = selected.fids()
     if not to_check:
         return
@@ -154,7 +132,7 @@ def _run_account(deletion, account, items, acting_user) -> None:
         settle(items.filter(outcome=Outcome.SELECTED), Outcome.NOT_SENT, "Cancelled.")
         return
     try:
-        listed = _listed(deletion, client("preflight"), to_check, key)
+        listed = listed_ids(deletion, client("preflight"), to_check, key)
     except CredentialsRejected as exc:
         raise _StopRun(explain(exc)) from exc
     except FinerWorksError as exc:
@@ -168,17 +146,17 @@ def _run_account(deletion, account, items, acting_user) -> None:
     # never sent.
     gone = [fid for fid in to_check if fid not in listed]
     for chunk in chunked(gone, 1000):
-        _mark_orders_gone(selected, chunk)
+        mark_orders_gone(selected, chunk)
 
     try:
         to_send = [fid for fid in to_check if fid in listed]
         _send_chunks(deletion, items, selected, to_send, client("delete"), key)
     finally:
         # Also when the run stops: chunks already sent must be settled, not left in flight.
-        _verify(deletion, items, client("verify"), key, acting_user)
+        verify_sent(deletion, items, client("verify"), key, acting_user)
 
 
-def _send_chunks(deletion, items, selected: _Items, fids: list[int], delete_client, key) -> None:
+def _send_chunks(deletion, items, selected: ItemIndex, fids: list[int], delete_client, key) -> None:
     for chunk in chunked(fids, settings.FINERWORKS_DELETE_BATCH_SIZE):
         chunk_items = selected.items(chunk)
         if not _chunk_mark_sending(deletion, chunk_items):
@@ -222,73 +200,3 @@ def _chunk_mark_sending(deletion: BulkDeletion, chunk_items) -> bool:
             return False
         chunk_items.update(outcome=Outcome.SENDING, note="")
     return True
-
-
-def _listed(deletion, client, fids: list[int], key) -> set[int]:
-    listed = set()
-    for chunk in chunked(fids, LIST_CHUNK):
-        # A long pre-flight or verification is a sign of life too (see bulk_deletion_requeue).
-        BulkDeletion.objects.filter(pk=deletion.pk).update(heartbeat_at=timezone.now())
-        response = client.list_pending_orders(ids=chunk, account_key=key)
-        for order in response.listed_orders:  # only the ids: no record is parsed again
-            try:
-                listed.add(int(order.fulfillment_id))
-            except (TypeError, ValueError):
-                continue
-    return listed
-
-
-def _verify(deletion, items, client, key, acting_user, resume=False) -> None:
-    sent = _items_with(items, Outcome.SENDING)
-    fids = sent.fids()
-    if not fids:
-        return
-    try:
-        listed = _listed(deletion, client, fids, key)
-    except FinerWorksError as exc:
-        settle(
-            items.filter(outcome=Outcome.SENDING),
-            Outcome.UNVERIFIED,
-            f"Sent, but FinerWorks could not be re-listed to check ({exc}). Refresh from "
-            "FinerWorks to see whether these orders are gone.",
-        )
-        return
-    still = [fid for fid in fids if fid in listed]
-    deleted = [fid for fid in fids if fid not in listed]
-    for chunk in chunked(still, 1000):
-        chunk_items = sent.items(chunk)
-        if resume:
-            settle(chunk_items, Outcome.SELECTED, "")
-            continue
-        chunk_items.filter(note="").update(
-            outcome=Outcome.STILL_PENDING,
-            note="FinerWorks accepted the delete but still lists this order.",
-        )
-        chunk_items.exclude(note="").update(
-            outcome=Outcome.STILL_PENDING,
-            note=Concat(Value("Not deleted: FinerWorks still lists it. "), F("note")),
-        )
-    now = timezone.now()
-    user = acting_user if acting_user and acting_user.is_authenticated else None
-    for chunk in chunked(deleted, 1000):
-        # A deleted order cannot be claimed again (claims need "pending"), so the claim is
-        # released in the same write instead of rewriting every row once more in _finish.
-        sent.orders(chunk).update(
-            state=PendingOrder.State.DELETED,
-            state_changed_at=now,
-            deleted_by=user,
-            deleted_by_username=acting_user.get_username() if acting_user else "",
-            deleted_by_deletion=deletion,
-            claimed_by=None,
-        )
-        settle(sent.items(chunk), Outcome.DELETED, "")
-
-
-def _mark_orders_gone(selected: _Items, fids: list[int]) -> None:
-    # Released here too, like deleted orders: only pending orders can be claimed.
-    selected.orders(fids).filter(state=PendingOrder.State.PENDING).update(
-        state=PendingOrder.State.GONE, state_changed_at=timezone.now(), claimed_by=None
-    )
-    settle(
-        selected.items(fids), Outcome.ALREADY_GONE, "FinerWorks no longer listed it; nothing sent."
-    )
