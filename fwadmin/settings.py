@@ -92,10 +92,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded database serves the web app and a db_worker at once. WAL lets pages be
     # read while the worker writes and makes each commit one append to the log (a deletion
     # commits a few hundred times); IMMEDIATE takes the write lock when a transaction
-    # starts, so two writers queue up instead of one failing half-way with "locked".
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        init_command="PRAGMA journal_mode=WAL;", transaction_mode="IMMEDIATE"
-    )
+    # starts, and a writer waits up to a minute for it (a sync of 100k orders holds it for
+    # seconds) instead of failing half-way with "database is locked".
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options.setdefault("init_command", "PRAGMA journal_mode=WAL;")
+    options.setdefault("transaction_mode", "IMMEDIATE")
+    options.setdefault("timeout", 60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

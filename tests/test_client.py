@@ -600,3 +600,55 @@ def test_a_list_is_read_order_by_order_whatever_the_key_order():
     assert resp.orders == [{"a": "é", "b": 1.5, "fulfillment_id": 7}, {"fulfillment_id": 8}]
     with pytest.raises(BadResponse, match="not a JSON object"):
         client_for(Truncated).list_pending_orders()
+
+
+@pytest.mark.parametrize(
+    ("content", "encoding"),
+    [
+        # An integer beyond 64 bits (ijson's C parser refuses it): read whole, kept exact.
+        (
+            b'{"status": {"success": true}, "orders": [{"fulfillment_id": 7, "big": %d}]}' % 2**70,
+            "utf-8",
+        ),
+        # A declared charset other than UTF-8, and a stray byte that is not UTF-8.
+        (
+            '{"status": {"success": true}, "orders": [{"fulfillment_id": 7, "big": "é"}]}'.encode(
+                "latin-1"
+            ),
+            "ISO-8859-1",
+        ),
+    ],
+)
+def test_list_answers_the_streaming_reader_cannot_take_are_read_whole(content, encoding):
+    class Answer(FakeResponse):
+        pass
+
+    Answer.content, Answer.encoding = content, encoding
+
+    class Session(FakeSession):
+        def request(self, *args, **kwargs):
+            return Answer()
+
+    client = FinerWorksClient(
+        base_url="https://x.test", web_api_key="w", app_key="a", session=Session()
+    )
+    resp = client.list_pending_orders()
+    [order] = resp.listed_orders
+    assert order.fulfillment_id == 7
+    assert resp.orders[0]["big"] in (2**70, "é")
+
+
+def test_a_list_answer_without_status_keeps_its_message_for_the_audit():
+    class NoStatus(FakeResponse):
+        content = b'{"Message": "An error has occurred.", "orders": []}'
+
+    class Session(FakeSession):
+        def request(self, *args, **kwargs):
+            return NoStatus()
+
+    client = FinerWorksClient(
+        base_url="https://x.test", web_api_key="w", app_key="a", session=Session()
+    )
+    with pytest.raises(BadResponse) as caught:
+        client.list_pending_orders()
+    assert caught.value.status_message == "An error has occurred."

@@ -12,9 +12,11 @@ Rules (see /work/shared/reference/finerworks-api.md):
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -59,6 +61,9 @@ def canonical_json(value: Any) -> bytes:
         return text.encode()
 
 
+_JSON_OBJECT = re.compile(rb"\s*\{")
+
+
 class ListedOrder(NamedTuple):
     """One order of a list_pending_orders answer: its id as sent, and its record as
     canonical JSON (about a tenth of the memory of the parsed record)."""
@@ -67,26 +72,47 @@ class ListedOrder(NamedTuple):
     record_json: bytes
 
 
-def _read_list_body(content: bytes) -> tuple[dict | None, tuple[ListedOrder, ...]]:
-    """A successful list_pending_orders body, read order by order (ijson) instead of parsed
-    whole: 100k orders are 110 MB of JSON but 300 MB of Python objects. The body keeps
-    only the status. (None, ()) when the body is not a well-formed JSON object."""
-    if not content.lstrip().startswith(b"{"):
-        return None, ()
+def _read_list_body(content: bytes, encoding: str | None) -> tuple[Any, tuple[ListedOrder, ...]]:
+    """A successful list_pending_orders body: (the body without its orders, the orders).
+
+    Read order by order (ijson) instead of parsed whole: 100k orders are 110 MB of JSON but
+    300 MB of Python objects. Whatever that way cannot read the same as before (an integer
+    beyond 64 bits, a charset other than UTF-8, no status object to take the message from)
+    is read whole, like every other answer. (None, ()) when it is not JSON at all.
+    """
+    if _is_utf8(encoding) and _JSON_OBJECT.match(content):
+        try:
+            # Stops as soon as the status is read (at once when it comes first).
+            status = next(ijson.items(io.BytesIO(content), "status", use_float=True), None)
+            if isinstance(status, dict):
+                # Reads to the end: a truncated or malformed body raises here.
+                orders = tuple(
+                    _listed(record)
+                    for record in ijson.items(io.BytesIO(content), "orders.item", use_float=True)
+                )
+                return {"status": status}, orders
+        except (ijson.JSONError, ValueError, TypeError, RecursionError):
+            pass
     try:
-        # Stops as soon as the status is read (at once when it comes first).
-        status = next(ijson.items(io.BytesIO(content), "status", use_float=True), None)
-        # Reads to the end: a truncated or malformed body raises here.
-        orders = tuple(
-            ListedOrder(
-                record.get("fulfillment_id") if isinstance(record, dict) else None,
-                canonical_json(record),
-            )
-            for record in ijson.items(io.BytesIO(content), "orders.item", use_float=True)
-        )
-    except ijson.JSONError:
+        body = json.loads(_decode(content, encoding))
+        if not isinstance(body, dict) or not isinstance(body.get("orders"), list):
+            return body, ()
+        orders = tuple(_listed(record) for record in body.pop("orders"))
+    except (ValueError, TypeError, RecursionError):
         return None, ()
-    return ({} if status is None else {"status": status}), orders
+    return body, orders
+
+
+def _listed(record: Any) -> ListedOrder:
+    fid = record.get("fulfillment_id") if isinstance(record, dict) else None
+    return ListedOrder(fid, canonical_json(record))
+
+
+def _is_utf8(encoding: str | None) -> bool:
+    try:
+        return codecs.lookup(encoding or "utf-8").name in ("utf-8", "ascii")
+    except LookupError:  # decoded as UTF-8 anyway (see _decode)
+        return True
 
 
 def _decode(content: bytes, encoding: str | None) -> str:
@@ -119,7 +145,7 @@ class FinerWorksResponse:
     @property
     def orders(self) -> list[dict]:
         """The listed orders as dicts (parsed on each access: fine for a few hundred)."""
-        return [orjson.loads(order.record_json) for order in self.listed_orders]
+        return [json.loads(order.record_json) for order in self.listed_orders]
 
 
 def validate_ids(ids: Any) -> list[int]:
@@ -395,7 +421,7 @@ class FinerWorksClient:
         if endpoint == self.ENDPOINT_LIST and 200 <= http_status < 300:
             # Can be huge: never decoded or parsed whole.
             text = _decode(content[: BODY_EXCERPT_CHARS * 4], resp.encoding)
-            body, listed_orders = _read_list_body(content)
+            body, listed_orders = _read_list_body(content, resp.encoding)
         else:
             text = _decode(content, resp.encoding)
             try:

@@ -121,7 +121,8 @@ def _run_account(deletion, account, items, acting_user) -> None:
     settle(
         items.filter(outcome=Outcome.SELECTED).exclude(order__claimed_by=deletion),
         Outcome.CLAIMED,
-        "Claimed by another deletion while this one was stopped; not sent by this one.",
+        "No longer held by this deletion (another one claimed it while this one was "
+        "stopped); not sent by this one.",
     )
 
     selected = items_with(items, Outcome.SELECTED)
