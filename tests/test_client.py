@@ -130,6 +130,19 @@ class FakeSession:
         return FakeResponse()
 
 
+def client_answering(**answer) -> FinerWorksClient:
+    """A client whose every call gets a FakeResponse with these attributes."""
+    response = type("Answer", (FakeResponse,), answer)()
+
+    class Session(FakeSession):
+        def request(self, *args, **kwargs):
+            return response
+
+    return FinerWorksClient(
+        base_url="https://x.test", web_api_key="w", app_key="a", session=Session()
+    )
+
+
 def test_timeout_headers_and_body_passed_to_requests():
     session = FakeSession()
     client = FinerWorksClient(
@@ -575,31 +588,18 @@ def test_loopback_guard_allows_loopback_and_unix_sockets(sandbox):
 def test_a_list_is_read_order_by_order_whatever_the_key_order():
     """The orders come back as canonical JSON, the same bytes for the same record, and a
     status after the orders is found as well as one before them."""
+    status_last = (
+        b'{"orders": [{"b": 1.5, "fulfillment_id": 7, "a": "\\u00e9"}, {"fulfillment_id": 8}],'
+        b' "status": {"success": true, "status_code": 200}}'
+    )
+    truncated = b'{"status": {"success": true}, "orders": [{"fulfillment_id": 7}'
 
-    class StatusLast(FakeResponse):
-        content = (
-            b'{"orders": [{"b": 1.5, "fulfillment_id": 7, "a": "\\u00e9"}, {"fulfillment_id": 8}],'
-            b' "status": {"success": true, "status_code": 200}}'
-        )
-
-    class Truncated(FakeResponse):
-        content = b'{"status": {"success": true}, "orders": [{"fulfillment_id": 7}'
-
-    def client_for(response):
-        class Session(FakeSession):
-            def request(self, *args, **kwargs):
-                return response()
-
-        return FinerWorksClient(
-            base_url="https://x.test", web_api_key="w", app_key="a", session=Session()
-        )
-
-    resp = client_for(StatusLast).list_pending_orders()
+    resp = client_answering(content=status_last).list_pending_orders()
     assert [o.fulfillment_id for o in resp.listed_orders] == [7, 8]
     assert resp.listed_orders[0].record_json == '{"a":"é","b":1.5,"fulfillment_id":7}'.encode()
     assert resp.orders == [{"a": "é", "b": 1.5, "fulfillment_id": 7}, {"fulfillment_id": 8}]
     with pytest.raises(BadResponse, match="not a JSON object"):
-        client_for(Truncated).list_pending_orders()
+        client_answering(content=truncated).list_pending_orders()
 
 
 @pytest.mark.parametrize(
@@ -620,35 +620,14 @@ def test_a_list_is_read_order_by_order_whatever_the_key_order():
     ],
 )
 def test_list_answers_the_streaming_reader_cannot_take_are_read_whole(content, encoding):
-    class Answer(FakeResponse):
-        pass
-
-    Answer.content, Answer.encoding = content, encoding
-
-    class Session(FakeSession):
-        def request(self, *args, **kwargs):
-            return Answer()
-
-    client = FinerWorksClient(
-        base_url="https://x.test", web_api_key="w", app_key="a", session=Session()
-    )
-    resp = client.list_pending_orders()
+    resp = client_answering(content=content, encoding=encoding).list_pending_orders()
     [order] = resp.listed_orders
     assert order.fulfillment_id == 7
     assert resp.orders[0]["big"] in (2**70, "é")
 
 
 def test_a_list_answer_without_status_keeps_its_message_for_the_audit():
-    class NoStatus(FakeResponse):
-        content = b'{"Message": "An error has occurred.", "orders": []}'
-
-    class Session(FakeSession):
-        def request(self, *args, **kwargs):
-            return NoStatus()
-
-    client = FinerWorksClient(
-        base_url="https://x.test", web_api_key="w", app_key="a", session=Session()
-    )
+    client = client_answering(content=b'{"Message": "An error has occurred.", "orders": []}')
     with pytest.raises(BadResponse) as caught:
         client.list_pending_orders()
     assert caught.value.status_message == "An error has occurred."
