@@ -71,6 +71,14 @@ class ListedOrder(NamedTuple):
     fulfillment_id: Any
     record_json: bytes
 
+    def order_id(self) -> int | None:
+        """The id as fwadmin uses it; None when FinerWorks sent none usable (such an order
+        can be neither mirrored nor deleted)."""
+        try:
+            return int(self.fulfillment_id)
+        except (TypeError, ValueError):
+            return None
+
 
 def _read_list_body(content: bytes, encoding: str | None) -> tuple[Any, tuple[ListedOrder, ...]]:
     """A successful list_pending_orders body: (the body without its orders, the orders).

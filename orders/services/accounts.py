@@ -38,9 +38,9 @@ def finerworks_account_verify(*, account: FinerWorksAccount, acting_user) -> Fin
         )
         try:
             owner = client.list_pending_orders()
-            owner_ids = {o.fulfillment_id for o in owner.listed_orders}
+            owner_ids = {o.order_id() for o in owner.listed_orders}
             keyed = client.list_pending_orders(account_key=account.account_key)
-            keyed_ids = {o.fulfillment_id for o in keyed.listed_orders}
+            keyed_ids = {o.order_id() for o in keyed.listed_orders}
         except FinerWorksError as exc:
             state, note = Verification.FAILED, str(exc)
         else:

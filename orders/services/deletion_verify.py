@@ -50,11 +50,9 @@ def listed_ids(deletion, client, fids: list[int], key) -> set[int]:
         # A long pre-flight or verification is a sign of life too (see bulk_deletion_requeue).
         BulkDeletion.objects.filter(pk=deletion.pk).update(heartbeat_at=timezone.now())
         response = client.list_pending_orders(ids=chunk, account_key=key)
-        for order in response.listed_orders:  # only the ids: no record is parsed again
-            try:
-                listed.add(int(order.fulfillment_id))
-            except (TypeError, ValueError):
-                continue
+        # Only the ids: no record is parsed again.
+        listed.update(order.order_id() for order in response.listed_orders)
+    listed.discard(None)
     return listed
 
 

@@ -141,10 +141,8 @@ def _sync_account(account: FinerWorksAccount, acting_user) -> SyncSummary:
 
     snapshot = {}  # fulfillment_id -> the record as canonical JSON
     for listed in response.listed_orders:
-        try:
-            snapshot[int(listed.fulfillment_id)] = listed.record_json
-        except (TypeError, ValueError):
-            continue  # a record without a usable id cannot be mirrored or deleted
+        if (fid := listed.order_id()) is not None:
+            snapshot[fid] = listed.record_json
     del response  # the orders live on in the snapshot only
     _apply_snapshot(account, snapshot, summary)
     summary.duration_ms = int((time.monotonic() - started) * 1000)
