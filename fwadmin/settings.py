@@ -187,6 +187,10 @@ FINERWORKS_TIMEOUT = env.float("FINERWORKS_TIMEOUT", default=30.0)
 FINERWORKS_DELETE_BATCH_SIZE = env.int("FINERWORKS_DELETE_BATCH_SIZE", default=50)
 if not 1 <= FINERWORKS_DELETE_BATCH_SIZE <= 500:
     raise ImproperlyConfigured("FINERWORKS_DELETE_BATCH_SIZE must be between 1 and 500.")
+# A larger answer is not read at all (memory stays bounded); 100k orders are about 110 MB.
+FINERWORKS_MAX_RESPONSE_MB = env.int("FINERWORKS_MAX_RESPONSE_MB", default=256)
+if FINERWORKS_MAX_RESPONSE_MB < 1:
+    raise ImproperlyConfigured("FINERWORKS_MAX_RESPONSE_MB must be at least 1.")
 
 # The confirmation page warns when an account's mirror is older than this.
 FWADMIN_MIRROR_STALE_AFTER_MINUTES = env.int("FWADMIN_MIRROR_STALE_AFTER_MINUTES", default=60)

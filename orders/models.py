@@ -7,6 +7,8 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Collate, Upper
 from django.utils import timezone
 
+from orders.deletion_states import DeletionState, ItemOutcome, is_terminal
+
 
 class FinerWorksAccount(models.Model):
     """A FinerWorks account fwadmin acts for.
@@ -58,6 +60,11 @@ class FinerWorksAccount(models.Model):
     @property
     def needs_verification(self) -> bool:
         return not self.is_owner and self.verification != self.Verification.VERIFIED
+
+    @property
+    def key_ignored(self) -> bool:
+        """FinerWorks was seen to ignore this key: nothing is synced or deleted for it."""
+        return not self.is_owner and self.verification == self.Verification.NOT_HONOURED
 
 
 class AccountGrant(models.Model):
@@ -158,6 +165,11 @@ class PendingOrder(models.Model):
     deleted_by_deletion = models.ForeignKey(
         "BulkDeletion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    warning = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Something staff must know, e.g. FinerWorks still lists it after a deletion.",
+    )
     claimed_by = models.ForeignKey(
         "BulkDeletion",
         null=True,
@@ -216,13 +228,7 @@ class PendingOrder(models.Model):
 class BulkDeletion(models.Model):
     """One staff request to delete a frozen selection of orders at FinerWorks."""
 
-    class State(models.TextChoices):
-        AWAITING = "awaiting", "Awaiting confirmation"
-        QUEUED = "queued", "Waiting for a worker"
-        RUNNING = "running", "Running"
-        FINISHED = "finished", "Finished"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
+    State = DeletionState
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -246,6 +252,10 @@ class BulkDeletion(models.Model):
     cancel_requested = models.BooleanField(
         default=False, help_text="Stop between chunks; the chunk in flight is still verified."
     )
+    run_attempt = models.PositiveIntegerField(
+        default=0,
+        help_text="Fencing token: counts the runs started; only the current run may write.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -255,22 +265,13 @@ class BulkDeletion(models.Model):
 
     @property
     def is_done(self) -> bool:
-        return self.state in (self.State.FINISHED, self.State.FAILED, self.State.CANCELLED)
+        return is_terminal(self.state)
 
 
 class BulkDeletionItem(models.Model):
     """One order of a deletion, frozen at selection time, with what became of it."""
 
-    class Outcome(models.TextChoices):
-        SELECTED = "selected", "Selected"
-        SENDING = "sending", "Sent, not yet verified"
-        DELETED = "deleted", "Deleted (verified)"
-        STILL_PENDING = "still_pending", "Still pending at FinerWorks"
-        ALREADY_GONE = "already_gone", "Already gone before sending"
-        REJECTED = "rejected", "Rejected by FinerWorks"
-        UNVERIFIED = "unverified", "Outcome unknown (verification failed)"
-        NOT_SENT = "not_sent", "Not sent"
-        CLAIMED = "claimed", "Already being deleted by another deletion"
+    Outcome = ItemOutcome
 
     deletion = models.ForeignKey(BulkDeletion, on_delete=models.CASCADE, related_name="items")
     order = models.ForeignKey(PendingOrder, on_delete=models.PROTECT, related_name="+")

@@ -1,6 +1,6 @@
 """Small helpers shared by the deletion tests (dashboard, admin, service)."""
 
-from orders.models import PendingOrder
+from orders.models import FinerWorksAccount, PendingOrder
 from orders.services import pending_orders_sync
 
 DELETE = "delete_pending_orders"
@@ -29,3 +29,11 @@ def sent_ids(fw) -> list[int]:
 
 def fids(orders) -> set[int]:
     return {o.fulfillment_id for o in orders}
+
+
+def forget_verification(account):
+    """The account's key was never proven (a mirror made before fwadmin checked keys)."""
+    FinerWorksAccount.objects.filter(pk=account.pk).update(
+        verification=FinerWorksAccount.Verification.UNVERIFIED
+    )
+    account.refresh_from_db()

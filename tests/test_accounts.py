@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from orders.finerworks.client import FinerWorksClient
 from orders.models import FinerWorksAccount, FinerWorksCall
 from orders.services import finerworks_account_verify
 
@@ -23,7 +24,7 @@ def test_a_key_finerworks_honours_is_verified(fw, acme, admin_user):
     account = finerworks_account_verify(account=acme, acting_user=admin_user)
     assert account.verification == Verification.VERIFIED and account.verified_at
     calls = FinerWorksCall.objects.filter(purpose="account_check").order_by("id")
-    assert [c.request_payload.get("account_key") for c in calls] == [None, KEY]
+    assert [c.request_payload.get("account_key") for c in calls] == [KEY, None]
 
 
 def test_a_key_finerworks_silently_ignores_is_flagged(fw, acme, admin_user):
@@ -34,6 +35,43 @@ def test_a_key_finerworks_silently_ignores_is_flagged(fw, acme, admin_user):
     assert account.verification == Verification.NOT_HONOURED
     assert "owner" in account.verification_note
     assert account.needs_verification
+
+
+def test_an_ignored_key_is_flagged_even_when_the_owners_orders_change_between_the_calls(
+    fw, acme, admin_user, monkeypatch
+):
+    """Two listings that differ prove nothing: the owner may have gained and lost orders
+    between them. Only disjoint listings prove the key is honoured."""
+    fw.account_keys_allowed = False
+    first, second = fw.seed(2, seed=1)
+    real_list = FinerWorksClient.list_pending_orders
+    calls = []
+
+    def list_then_change(self, *args, **kwargs):
+        response = real_list(self, *args, **kwargs)
+        calls.append(kwargs.get("account_key"))
+        if len(calls) == 1:  # someone works in the owner's account meanwhile
+            fw.seed(1, seed=9)
+            fw._soft_delete([second["fulfillment_id"]], None)
+        return response
+
+    monkeypatch.setattr(FinerWorksClient, "list_pending_orders", list_then_change)
+    account = finerworks_account_verify(account=acme, acting_user=admin_user)
+
+    assert calls == [KEY, None]
+    assert account.verification == Verification.NOT_HONOURED
+    assert f"#{first['fulfillment_id']}" in account.verification_note
+
+
+def test_an_empty_delegated_account_beside_a_busy_owner_is_verified(fw, acme, admin_user):
+    fw.seed(3, seed=1)
+    account = finerworks_account_verify(account=acme, acting_user=admin_user)
+    assert account.verification == Verification.VERIFIED
+
+
+def test_the_owner_account_is_never_shown_as_never_verified(owner_account):
+    assert owner_account.verification == Verification.VERIFIED
+    assert not owner_account.needs_verification and not owner_account.key_ignored
 
 
 def test_two_empty_answers_prove_nothing(fw, acme, admin_user):

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from orders.models import BulkDeletion, FinerWorksAccount, PendingOrder
 from tests.conftest import make_user
-from tests.helpers import fids, mirror, sent_ids, shown_messages
+from tests.helpers import fids, forget_verification, mirror, sent_ids, shown_messages
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -263,6 +263,7 @@ def test_an_unverified_account_needs_the_acknowledgement_in_the_admin(
     unproven = FinerWorksAccount.objects.create(name="Unproven Ltd", account_key=key)
     grant(deleter, unproven)
     orders = mirror(fw, 2, seed=45, account=unproven)
+    forget_verification(unproven)
     client.force_login(deleter)
 
     page = client.post(changelist(), action_data(orders))

@@ -117,8 +117,14 @@ class FakeResponse:
     headers: dict = {}
     encoding = "utf-8"
     content = json.dumps(
-        {"status": {"success": True, "status_code": 200, "reference_id": "r1"}}
+        {"status": {"success": True, "status_code": 200, "reference_id": "r1"}, "orders": []}
     ).encode()
+
+    def iter_content(self, chunk_size=1):
+        yield self.content
+
+    def close(self):
+        pass
 
 
 class FakeSession:
@@ -598,7 +604,7 @@ def test_a_list_is_read_order_by_order_whatever_the_key_order():
     assert [o.fulfillment_id for o in resp.listed_orders] == [7, 8]
     assert resp.listed_orders[0].record_json == '{"a":"é","b":1.5,"fulfillment_id":7}'.encode()
     assert resp.orders == [{"a": "é", "b": 1.5, "fulfillment_id": 7}, {"fulfillment_id": 8}]
-    with pytest.raises(BadResponse, match="not a JSON object"):
+    with pytest.raises(BadResponse, match="not well-formed JSON"):
         client_answering(content=truncated).list_pending_orders()
 
 

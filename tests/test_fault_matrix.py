@@ -39,8 +39,11 @@ MATRIX = [
     Fault("dropped connection", "drop", Outcome.STILL_PENDING, 1, "No answer", False),
     Fault("500", "500", Outcome.STILL_PENDING, 1, "HTTP 500", False),
     Fault("502 HTML", "502_html", Outcome.STILL_PENDING, 1, "an HTML error page", False),
-    Fault("429 Retry-After", "429", Outcome.DELETED, 2, "deleted at FinerWorks", True),
-    Fault("503 Retry-After", "503_retry", Outcome.DELETED, 2, "deleted at FinerWorks", True),
+    # A 429/503 may come after FinerWorks processed a delete: verified, never resent.
+    Fault("429 Retry-After", "429", Outcome.STILL_PENDING, 1, "rate limiting", False),
+    Fault("503 Retry-After", "503_retry", Outcome.STILL_PENDING, 1, "rate limiting", False),
+    Fault("deleted, answered 429", "deleted_but_429", Outcome.DELETED, 1, "deleted at", True),
+    Fault("deleted, answered 503", "deleted_but_503", Outcome.DELETED, 1, "deleted at", True),
     Fault("bad credentials", "bad_keys", Outcome.NOT_SENT, 0, "FINERWORKS_APP_KEY", False),
     Fault("success false", "success_false", Outcome.REJECTED, 1, "did not accept", False),
     Fault("malformed JSON", "malformed_json", Outcome.STILL_PENDING, 1, "unreadable", False),
@@ -151,6 +154,11 @@ SYNC_FAULTS = [
     ("bad_keys", "FINERWORKS_APP_KEY"),
     ("success_false", "did not accept"),
     ("malformed_json", "unreadable"),
+    # A success without a list of orders is not "nothing listed": nothing becomes gone.
+    ("orders_missing", "cannot tell"),
+    ("orders_null", "cannot tell"),
+    ("orders_not_list", "cannot tell"),
+    ("deep_nesting", "nests deeper than 64 levels"),
 ]
 
 

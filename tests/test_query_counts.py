@@ -122,8 +122,9 @@ def test_sync_queries_grow_per_batch_not_per_order(fw, owner_account):
     resync_large = sync_queries(fw, 0, seed=0)
 
     assert PendingOrder.objects.filter(state="pending").count() == 2200
-    assert first_large - first_small <= 3  # one more upsert batch, not 1800 more rows
-    assert resync_large == resync_small
+    assert first_large - first_small <= 5  # one more upsert batch, not 1800 more rows
+    # The only growth: the key check looks up 1000 listed ids per query in other accounts.
+    assert resync_large - resync_small == 2
 
 
 def deletion_queries(fw, user, settings, *, orders, batch, seed):
@@ -149,9 +150,10 @@ def test_deletion_queries_grow_per_chunk_not_per_order(fw, admin_user, owner_acc
 
     assert four_large == four_small  # 4 chunks each: 4x the orders cost nothing more
     per_chunk = (eight - four_small) / 4
-    # Two commits per chunk, BEGIN and COMMIT counted: the heartbeat that is also the cancel
+    # The user and their grant read fresh (2: a revoked grant stops the next chunk), then
+    # two commits, BEGIN and COMMIT counted: the fenced heartbeat that is also the cancel
     # check with the chunk's items marked sending (4), then the call's audit row (3).
-    assert per_chunk == int(per_chunk) and 0 < per_chunk <= 7
+    assert per_chunk == int(per_chunk) and 0 < per_chunk <= 9
 
 
 def freeze_queries(user, account, n, *, start):

@@ -271,8 +271,34 @@ def test_all_fault_modes_documented():
         "503_retry",
         "400_modelstate",
         "deleted_but_500",
+        "deleted_but_429",
+        "deleted_but_503",
         "sticky",
+        "orders_missing",
+        "orders_null",
+        "orders_not_list",
+        "deep_nesting",
+        "huge_body",
     }
+
+
+def test_public_names_stay_importable_from_the_sandbox_module():
+    from orders.finerworks import sandbox
+
+    for name in (
+        "Sandbox",
+        "FAULT_MODES",
+        "ENDPOINTS",
+        "build_demo_sandbox",
+        "serve",
+        "main",
+        "demo_account_keys",
+        "DEFAULT_WEB_API_KEY",
+        "DEFAULT_APP_KEY",
+        "CREDENTIALS_BODY",
+    ):
+        assert hasattr(sandbox, name), name
+    assert sandbox.CREDENTIALS_BODY == CREDENTIALS_BODY
 
 
 # ---------------------------------------------------------------- control surface
@@ -296,6 +322,168 @@ def test_http_control_surface(sandbox):
     bad = requests.post(f"{base}/fault", json={"mode": "nope"}, timeout=5)
     assert bad.status_code == 400
     assert requests.get(f"{base}/state", timeout=5).json()["requests"] == 2
+
+
+# ---------------------------------------------------------------- broken listings, lost answers
+
+
+def control(sb: Sandbox, name: str, body: dict | None = None) -> requests.Response:
+    return requests.post(f"{sb.base_url}/_sandbox/{name}", json=body, timeout=5)
+
+
+def list_fault(sb: Sandbox, mode: str) -> requests.Response:
+    assert control(sb, "fault", {"endpoint": "list_pending_orders", "mode": mode}).ok
+    return post(sb, "list_pending_orders", {})
+
+
+@pytest.mark.parametrize(
+    "mode, orders",
+    [
+        ("orders_missing", "absent"),
+        ("orders_null", None),
+        ("orders_not_list", {"fulfillment_id": 1}),
+    ],
+)
+def test_shapeless_list_faults_answer_success_without_an_orders_list(sandbox, mode, orders):
+    sandbox.seed(2)
+    resp = list_fault(sandbox, mode)
+    body = resp.json()
+    assert resp.status_code == 200 and body["status"]["success"] is True
+    assert body.get("orders", "absent") == orders
+    assert len(post(sandbox, "list_pending_orders", {}).json()["orders"]) == 2  # one-shot
+
+
+def test_deep_nesting_fault_nests_one_record_deep_without_recursion(sandbox):
+    assert sandbox.deep_nesting_depth == 20_000
+    content = list_fault(sandbox, "deep_nesting").content
+    assert content.count(b"[") == 20_001 and b"[" * 20_000 + b"]" * 20_000 in content
+    sandbox.deep_nesting_depth = 3
+    body = list_fault(sandbox, "deep_nesting").json()
+    assert body["status"]["success"] is True
+    (record,) = body["orders"]
+    assert isinstance(record["fulfillment_id"], int) and record["x"] == [[[]]]
+
+
+def test_huge_body_fault_lists_the_orders_plus_one_padded_record(sandbox):
+    records = sandbox.seed(2)
+    assert sandbox.huge_body_bytes == 3_000_000
+    resp = list_fault(sandbox, "huge_body")
+    assert resp.status_code == 200 and len(resp.content) >= 3_000_000
+    *listed, extra = resp.json()["orders"]
+    assert listed == records
+    assert extra["fulfillment_id"] == 999_999_999 and set(extra["padding"]) == {"x"}
+
+
+def test_huge_body_padding_record_never_reuses_a_known_id(sandbox):
+    sandbox.add_order({"fulfillment_id": 999_999_999})
+    sandbox.add_raw_record({"fulfillment_id": 1_000_000_000})
+    sandbox.huge_body_bytes = 10
+    extra = list_fault(sandbox, "huge_body").json()["orders"][-1]
+    assert extra["fulfillment_id"] == 1_000_000_001 and extra["padding"] == ""
+
+
+@pytest.mark.parametrize("mode, code", [("deleted_but_429", 429), ("deleted_but_503", 503)])
+def test_deleted_but_rate_limited_deletes_then_answers_retry_after(sandbox, mode, code):
+    owner = [r["fulfillment_id"] for r in sandbox.seed(1)]
+    sandbox.add_account("acct-A")
+    ids = [r["fulfillment_id"] for r in sandbox.seed(2, account_key="acct-A", seed=1)]
+    assert control(sandbox, "fault", {"endpoint": "delete_pending_orders", "mode": mode}).ok
+    resp = post(
+        sandbox, "delete_pending_orders", {"ids": [owner[0], ids[0]], "account_key": "acct-A"}
+    )
+    assert resp.status_code == code and resp.headers["Retry-After"] == "1"
+    assert "Message" in resp.json() and "status" not in resp.json()
+    assert sandbox.deleted_ids == {ids[0]}  # the owner's id is foreign to acct-A
+    assert sandbox.listed_ids("acct-A") == {ids[1]} and sandbox.listed_ids() == set(owner)
+
+
+def test_deleted_but_modes_on_a_listing_answer_the_listing_with_that_status(sandbox):
+    records = sandbox.seed(2)
+    resp = list_fault(sandbox, "deleted_but_429")
+    assert resp.status_code == 429 and resp.headers["Retry-After"] == "1"
+    assert resp.json()["orders"] == records
+
+
+# ---------------------------------------------------------------- raw (poison) records
+
+POISON = [
+    "not a dict",
+    {"fulfillment_id": -7},
+    {"fulfillment_id": 1.5},
+    {"fulfillment_id": True},
+    {"fulfillment_id": 2**63},
+    {"fulfillment_id": 100_001, "order_po": "NUL\u0000PO"},  # the first seeded order's id
+    [1, 2],
+    None,
+]
+
+
+def test_raw_records_are_listed_verbatim_after_the_orders_in_insertion_order(sandbox):
+    records = sandbox.seed(2)
+    for value in POISON:
+        sandbox.add_raw_record(value)
+    resp = post(sandbox, "list_pending_orders", {})
+    assert resp.json()["orders"] == records + POISON
+    assert b"\\u0000" in resp.content and str(2**63).encode() in resp.content
+    assert sandbox.raw_records() == POISON
+
+
+def test_id_listing_includes_raw_records_whose_id_loosely_matches(sandbox):
+    (order,) = sandbox.seed(1)
+    fid = order["fulfillment_id"]
+    matching = [
+        {"fulfillment_id": f" {fid} "},
+        {"fulfillment_id": float(fid)},
+        {"fulfillment_id": fid, "recipient": "not a dict"},
+        {"fulfillment_id": -7},
+    ]
+    others = ["not a dict", {"fulfillment_id": True}, {"fulfillment_id": 1.5}, {"x": 1}]
+    for value in [others[0], *matching, *others[1:]]:
+        sandbox.add_raw_record(value)
+    resp = post(sandbox, "list_pending_orders", {"ids": [fid, 1, -7, fid]})
+    assert resp.json()["orders"] == [order, *matching]
+
+
+def test_raw_records_survive_deletes_until_cleared(sandbox):
+    ids = [r["fulfillment_id"] for r in sandbox.seed(2)]
+    sandbox.add_raw_record({"fulfillment_id": ids[0], "order_po": "twin"})
+    assert post(sandbox, "delete_pending_orders", {"ids": [ids[0]]}).status_code == 200
+    listed = post(sandbox, "list_pending_orders", {"ids": ids}).json()["orders"]
+    assert [o.get("order_po") for o in listed if o["fulfillment_id"] == ids[0]] == ["twin"]
+    assert sandbox.deleted_ids == {ids[0]}
+    sandbox.clear_raw_records()
+    assert fids(post(sandbox, "list_pending_orders", {})) == {ids[1]}
+
+
+def test_raw_record_control_adds_to_an_account(sandbox):
+    owner = sandbox.seed(1)
+    resp = control(sandbox, "raw_record", {"account_key": "acct-A", "record": "not a dict"})
+    assert resp.status_code == 200 and resp.json()["state"]["raw_records"] == {"acct-A": 1}
+    assert post(sandbox, "list_pending_orders", {"account_key": "acct-A"}).json()["orders"] == [
+        "not a dict"
+    ]
+    assert post(sandbox, "list_pending_orders", {}).json()["orders"] == owner
+    assert control(sandbox, "raw_record", {"account_key": "acct-A"}).status_code == 400
+    assert control(sandbox, "raw_record", {"account_key": 5, "record": 1}).status_code == 400
+    assert control(sandbox, "reset_raw_records").json()["state"]["raw_records"] == {}
+
+
+# ---------------------------------------------------------------- account keys switch
+
+
+def test_account_keys_switch_takes_effect_on_the_next_request(sandbox):
+    owner = [r["fulfillment_id"] for r in sandbox.seed(1)]
+    sandbox.add_account("acct-A")
+    other = [r["fulfillment_id"] for r in sandbox.seed(1, account_key="acct-A", seed=1)]
+    as_a = {"account_key": "acct-A"}
+    assert fids(post(sandbox, "list_pending_orders", as_a)) == set(other)
+    resp = control(sandbox, "account_keys", {"allowed": False})
+    assert resp.status_code == 200 and resp.json()["state"]["account_keys_allowed"] is False
+    assert fids(post(sandbox, "list_pending_orders", as_a)) == set(owner)
+    sandbox.account_keys_allowed = True
+    assert fids(post(sandbox, "list_pending_orders", as_a)) == set(other)
+    assert control(sandbox, "account_keys", {"allowed": "no"}).status_code == 400
+    assert sandbox.account_keys_allowed is True
 
 
 # ---------------------------------------------------------------- robustness

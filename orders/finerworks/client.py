@@ -3,131 +3,57 @@
 Pure Python (requests, ijson, orjson, stdlib): no Django imports, so it can be tested
 without a database.
 
-Rules (see /work/shared/reference/finerworks-api.md):
-- success <=> HTTP 2xx and a JSON object body whose ``status.success`` is ``True``;
+Rules (docs/finerworks-api.md says why):
+- success <=> HTTP 2xx and a JSON object body whose ``status.success`` is ``True``; a list
+  answer must also carry an ``orders`` array (responses.py reads it record by record);
+- a body over ``max_response_bytes`` or nested deeper than 64 levels is a ``BadResponse``
+  before any parser sees it;
 - every HTTP attempt is reported to ``on_attempt`` (response or typed error) before any retry;
-- only ``ConnectionFailed`` (nothing sent) and ``RateLimited`` are retried;
+- only ``ConnectionFailed`` (nothing sent) is retried everywhere; ``RateLimited`` only for
+  lists: a 429 may come after FinerWorks processed a delete, so a delete is never resent;
 - API keys never appear in URLs, reprs, error text or log lines.
 """
 
 from __future__ import annotations
 
-import codecs
-import io
 import json
 import logging
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
-from typing import Any, NamedTuple
+from typing import Any
 
-import ijson
-import orjson
 import requests
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from orders.finerworks.errors import (
     BadResponse,
     ConnectionFailed,
-    CredentialsRejected,
     FinerWorksError,
     MissingCredentials,
     OutcomeUnknown,
     RateLimited,
     RequestRejected,
-    ServerError,
+)
+from orders.finerworks.failures import (
+    body_message,
+    nothing_was_sent,
+    parse_retry_after,
+    raise_for_http_status,
+)
+from orders.finerworks.responses import (
+    TOO_DEEP,
+    ListedOrder,
+    decode,
+    nesting_within,
+    read_list_body,
 )
 
 logger = logging.getLogger("orders.finerworks")
 
 BODY_EXCERPT_CHARS = 2000
-_CREDENTIAL_MARKERS = ("unauthorized api credentials", "authorization_credentials")
 _REDACTED = "[redacted]"
 
 AttemptCallback = Callable[["FinerWorksResponse | FinerWorksError"], Any]
-
-
-def canonical_json(value: Any) -> bytes:
-    """The one JSON text of a value: sorted keys, no spaces, UTF-8. Equal records give equal
-    bytes, so the sync can hash and store a listed order in this form."""
-    try:
-        # A copy: orjson's own bytes keep its whole 4 KB+ write buffer allocated, four
-        # times the text of a typical order, which 100k listed orders would hold at once.
-        return memoryview(orjson.dumps(value, option=orjson.OPT_SORT_KEYS)).tobytes()
-    except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits
-        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return text.encode()
-
-
-_JSON_OBJECT = re.compile(rb"\s*\{")
-
-
-class ListedOrder(NamedTuple):
-    """One order of a list_pending_orders answer: its id as sent, and its record as
-    canonical JSON (about a tenth of the memory of the parsed record)."""
-
-    fulfillment_id: Any
-    record_json: bytes
-
-    def order_id(self) -> int | None:
-        """The id as fwadmin uses it; None when FinerWorks sent none usable (such an order
-        can be neither mirrored nor deleted)."""
-        try:
-            return int(self.fulfillment_id)
-        except (TypeError, ValueError):
-            return None
-
-
-def _read_list_body(content: bytes, encoding: str | None) -> tuple[Any, tuple[ListedOrder, ...]]:
-    """A successful list_pending_orders body: (the body without its orders, the orders).
-
-    Read order by order (ijson) instead of parsed whole: 100k orders are 110 MB of JSON but
-    300 MB of Python objects. Whatever that way cannot read the same as before (an integer
-    beyond 64 bits, a charset other than UTF-8, no status object to take the message from)
-    is read whole, like every other answer. (None, ()) when it is not JSON at all.
-    """
-    if _is_utf8(encoding) and _JSON_OBJECT.match(content):
-        try:
-            # Stops as soon as the status is read (at once when it comes first).
-            status = next(ijson.items(io.BytesIO(content), "status", use_float=True), None)
-            if isinstance(status, dict):
-                # Reads to the end: a truncated or malformed body raises here.
-                orders = tuple(
-                    _listed(record)
-                    for record in ijson.items(io.BytesIO(content), "orders.item", use_float=True)
-                )
-                return {"status": status}, orders
-        except (ijson.JSONError, ValueError, TypeError, RecursionError):
-            pass
-    try:
-        body = json.loads(_decode(content, encoding))
-        if not isinstance(body, dict) or not isinstance(body.get("orders"), list):
-            return body, ()
-        orders = tuple(_listed(record) for record in body.pop("orders"))
-    except (ValueError, TypeError, RecursionError):
-        return None, ()
-    return body, orders
-
-
-def _listed(record: Any) -> ListedOrder:
-    fid = record.get("fulfillment_id") if isinstance(record, dict) else None
-    return ListedOrder(fid, canonical_json(record))
-
-
-def _is_utf8(encoding: str | None) -> bool:
-    try:
-        return codecs.lookup(encoding or "utf-8").name in ("utf-8", "ascii")
-    except LookupError:  # decoded as UTF-8 anyway (see _decode)
-        return True
-
-
-def _decode(content: bytes, encoding: str | None) -> str:
-    try:
-        return content.decode(encoding or "utf-8", "replace")
-    except LookupError:  # a charset Python does not know: JSON is UTF-8 anyway
-        return content.decode("utf-8", "replace")
 
 
 @dataclass(frozen=True)
@@ -147,8 +73,20 @@ class FinerWorksResponse:
     payload: dict = field(default_factory=dict)
     body_excerpt: str = ""
     listed_orders: tuple[ListedOrder, ...] = ()
+    # One line per listed record without a usable id ("a str where an order belongs").
+    unreadable_records: tuple[str, ...] = ()
 
     outcome = "ok"  # class attribute, not a field
+
+    @property
+    def skipped_note(self) -> str:
+        """What of a list answer fwadmin cannot use, for the audit row ("" when all of it)."""
+        skipped = list(self.unreadable_records)
+        skipped += [f"#{o.fulfillment_id}: {o.problem}" for o in self.listed_orders if o.problem]
+        if not skipped:
+            return ""
+        shown = "; ".join(skipped[:20]) + ("; ..." if len(skipped) > 20 else "")
+        return f"{len(skipped)} listed records skipped: {shown}"
 
     @property
     def orders(self) -> list[dict]:
@@ -181,84 +119,6 @@ def _clean_account_key(account_key: Any) -> str | None:
     return account_key
 
 
-def parse_retry_after(value: str | None) -> float | None:
-    """Parse a Retry-After header (delta-seconds or HTTP-date) into seconds."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when is None:
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def _first_modelstate_message(body: Any) -> str:
-    if not isinstance(body, dict):
-        return ""
-    model_state = body.get("ModelState") or body.get("modelState")
-    if isinstance(model_state, dict):
-        for messages in model_state.values():
-            if isinstance(messages, list) and messages:
-                return str(messages[0])
-            if isinstance(messages, str) and messages:
-                return messages
-    return ""
-
-
-def _body_message(body: Any) -> str:
-    """Best human message from an error body: ModelState, then status.message, then message."""
-    if not isinstance(body, dict):
-        return ""
-    msg = _first_modelstate_message(body)
-    if msg:
-        return msg
-    status = body.get("status")
-    if isinstance(status, dict) and status.get("message"):
-        return str(status["message"])
-    for key in ("message", "Message"):
-        if body.get(key):
-            return str(body[key])
-    return ""
-
-
-def _root_causes(exc: BaseException) -> list[BaseException]:
-    """Walk the chain of wrapped exceptions (args, .reason, __cause__, __context__)."""
-    seen: list[BaseException] = []
-    stack: list[BaseException] = [exc]
-    while stack and len(seen) < 20:
-        current = stack.pop()
-        if any(current is s for s in seen):
-            continue
-        seen.append(current)
-        for attr in ("reason", "__cause__", "__context__"):
-            nxt = getattr(current, attr, None)
-            if isinstance(nxt, BaseException):
-                stack.append(nxt)
-        for arg in getattr(current, "args", ()):
-            if isinstance(arg, BaseException):
-                stack.append(arg)
-    return seen
-
-
-def _nothing_was_sent(exc: requests.exceptions.RequestException) -> bool:
-    if isinstance(exc, (requests.exceptions.ConnectTimeout, requests.exceptions.SSLError)):
-        return True
-    if isinstance(exc, (requests.exceptions.ReadTimeout, requests.exceptions.ChunkedEncodingError)):
-        return False
-    if isinstance(exc, requests.exceptions.InvalidURL):
-        return True
-    return any(
-        isinstance(cause, (NewConnectionError, ConnectTimeoutError)) for cause in _root_causes(exc)
-    )
-
-
 class FinerWorksClient:
     ENDPOINT_LIST = "list_pending_orders"
     ENDPOINT_DELETE = "delete_pending_orders"
@@ -275,6 +135,7 @@ class FinerWorksClient:
         on_attempt: AttemptCallback | None = None,
         max_retries: int = 2,
         max_retry_wait: float = 10.0,
+        max_response_bytes: int = 256 * 1024 * 1024,
         sleep: Callable[[float], Any] = time.sleep,
     ) -> None:
         self.base_url = (base_url or "").rstrip("/")
@@ -285,6 +146,7 @@ class FinerWorksClient:
         self.on_attempt = on_attempt
         self.max_retries = max(0, int(max_retries))
         self.max_retry_wait = float(max_retry_wait)
+        self.max_response_bytes = int(max_response_bytes)
         self.sleep = sleep
 
     def __repr__(self) -> str:
@@ -303,7 +165,22 @@ class FinerWorksClient:
         account_key = _clean_account_key(account_key)
         if account_key is not None:
             payload["account_key"] = account_key
-        return self._call("POST", self.ENDPOINT_LIST, payload)
+        response = self._call("POST", self.ENDPOINT_LIST, payload)
+        if ids is not None and response.unreadable_records:
+            # Asked about given ids, a record fwadmin cannot read may be one of them: the
+            # answer proves nothing about which are gone.
+            raise BadResponse(
+                f"FinerWorks listed {len(response.unreadable_records)} record(s) without a "
+                "usable fulfillment_id, so this answer cannot show which orders are gone.",
+                endpoint=self.ENDPOINT_LIST,
+                http_status=response.http_status,
+                reference_id=response.reference_id,
+                body_excerpt=response.body_excerpt,
+                attempt=response.attempt,
+                elapsed_ms=response.elapsed_ms,
+                payload=response.payload,
+            )
+        return response
 
     def delete_pending_orders(
         self, ids: Sequence[int], account_key: str | None = None
@@ -345,7 +222,7 @@ class FinerWorksClient:
                 self._log(err)
                 if self.on_attempt is not None:
                     self.on_attempt(err)
-                if isinstance(err, (ConnectionFailed, RateLimited)) and attempt <= self.max_retries:
+                if self._retryable(err, endpoint) and attempt <= self.max_retries:
                     self.sleep(self._backoff(err, attempt))
                     attempt += 1
                     continue
@@ -354,6 +231,12 @@ class FinerWorksClient:
             if self.on_attempt is not None:
                 self.on_attempt(result)
             return result
+
+    def _retryable(self, err: FinerWorksError, endpoint: str) -> bool:
+        if isinstance(err, ConnectionFailed):
+            return True  # nothing reached FinerWorks
+        # A 429/503 may come after FinerWorks processed a delete: never resend one blindly.
+        return isinstance(err, RateLimited) and endpoint != self.ENDPOINT_DELETE
 
     def _backoff(self, err: FinerWorksError, attempt: int) -> float:
         if err.retry_after is not None:
@@ -385,8 +268,7 @@ class FinerWorksClient:
             "Content-Type": "application/json",
             "Accept": "application/json",
         }
-        safe_payload = dict(payload or {})
-        common = {"endpoint": endpoint, "attempt": attempt, "payload": safe_payload}
+        common = {"endpoint": endpoint, "attempt": attempt, "payload": dict(payload or {})}
         data = json.dumps(payload).encode("utf-8") if payload is not None else None
         started = time.monotonic()
         try:
@@ -397,45 +279,79 @@ class FinerWorksClient:
                 headers=headers,
                 timeout=self.timeout,
                 allow_redirects=False,
+                stream=True,  # read below, up to max_response_bytes
             )
-            content = resp.content
+            content = self._read_capped(resp)
         except requests.exceptions.RequestException as exc:
-            elapsed_ms = int((time.monotonic() - started) * 1000)
-            reason = type(exc).__name__
-            if _nothing_was_sent(exc):
-                raise ConnectionFailed(
-                    f"Could not connect to FinerWorks for {endpoint} ({reason}); "
-                    "the request was not sent.",
-                    status_message=reason,
-                    elapsed_ms=elapsed_ms,
-                    **common,
-                ) from exc
-            raise OutcomeUnknown(
-                f"No answer from FinerWorks on {endpoint} ({reason}); the request may or may "
-                "not have been processed.",
-                status_message=reason,
-                elapsed_ms=elapsed_ms,
+            raise self._transport_error(exc, started, common) from exc
+        except _TooLarge as exc:
+            raise BadResponse(
+                f"FinerWorks sent an answer over {self.max_response_bytes // 2**20} MB on "
+                f"{endpoint} (FINERWORKS_MAX_RESPONSE_MB); it was not read.",
+                http_status=resp.status_code,
+                elapsed_ms=int((time.monotonic() - started) * 1000),
                 **common,
             ) from exc
         elapsed_ms = int((time.monotonic() - started) * 1000)
         return self._interpret(resp, content, elapsed_ms, common)
+
+    def _read_capped(self, resp: requests.Response) -> bytes:
+        limit = self.max_response_bytes
+        declared = str(resp.headers.get("Content-Length") or "")
+        if declared.isdigit() and int(declared) > limit:
+            resp.close()
+            raise _TooLarge
+        chunks, size = [], 0
+        for chunk in resp.iter_content(chunk_size=1 << 20):
+            size += len(chunk)
+            if size > limit:
+                resp.close()
+                raise _TooLarge
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    @staticmethod
+    def _transport_error(exc: Exception, started: float, common: dict) -> FinerWorksError:
+        elapsed_ms = int((time.monotonic() - started) * 1000)
+        reason = type(exc).__name__
+        endpoint = common["endpoint"]
+        if nothing_was_sent(exc):
+            return ConnectionFailed(
+                f"Could not connect to FinerWorks for {endpoint} ({reason}); "
+                "the request was not sent.",
+                status_message=reason,
+                elapsed_ms=elapsed_ms,
+                **common,
+            )
+        return OutcomeUnknown(
+            f"No answer from FinerWorks on {endpoint} ({reason}); the request may or may "
+            "not have been processed.",
+            status_message=reason,
+            elapsed_ms=elapsed_ms,
+            **common,
+        )
+
+    def _parse(self, endpoint: str, http_status: int, content: bytes, encoding):
+        """(excerpt text, body, list answer or None) of an answer's bytes."""
+        if endpoint == self.ENDPOINT_LIST and 200 <= http_status < 300:
+            # Can be huge: never decoded or parsed whole.
+            text = decode(content[: BODY_EXCERPT_CHARS * 4], encoding)
+            answer = read_list_body(content, encoding)
+            return text, answer.body, answer
+        text = decode(content, encoding)
+        if not nesting_within(content):
+            return text, None, None
+        try:
+            return text, (json.loads(text) if text else None), None
+        except (ValueError, RecursionError):
+            return text, None, None
 
     def _interpret(
         self, resp: requests.Response, content: bytes, elapsed_ms: int, common: dict
     ) -> FinerWorksResponse:
         endpoint = common["endpoint"]
         http_status = resp.status_code
-        listed_orders = ()
-        if endpoint == self.ENDPOINT_LIST and 200 <= http_status < 300:
-            # Can be huge: never decoded or parsed whole.
-            text = _decode(content[: BODY_EXCERPT_CHARS * 4], resp.encoding)
-            body, listed_orders = _read_list_body(content, resp.encoding)
-        else:
-            text = _decode(content, resp.encoding)
-            try:
-                body = json.loads(text) if text else None
-            except ValueError:
-                body = None
+        text, body, answer = self._parse(endpoint, http_status, content, resp.encoding)
         excerpt = self._redact(text[:BODY_EXCERPT_CHARS])
         status = body.get("status") if isinstance(body, dict) else None
         status = status if isinstance(status, dict) else None
@@ -447,53 +363,14 @@ class FinerWorksClient:
             "elapsed_ms": elapsed_ms,
             **common,
         }
-        body_msg = self._redact(_body_message(body))
-
+        body_msg = self._redact(body_message(body))
         retry_after = parse_retry_after(resp.headers.get("Retry-After"))
-        if http_status == 429 or (http_status == 503 and retry_after is not None):
-            wait = f"; retry after {retry_after:g}s" if retry_after is not None else ""
-            raise RateLimited(
-                f"FinerWorks is rate limiting {endpoint} (HTTP {http_status}){wait}.",
-                status_message=body_msg,
-                retry_after=retry_after,
-                **info,
-            )
-        if 400 <= http_status < 500:
-            lowered = text.lower()
-            if any(marker in lowered for marker in _CREDENTIAL_MARKERS):
-                reason = body_msg or "Missing or unauthorized api credentials"
-                raise CredentialsRejected(
-                    f"FinerWorks rejected the API credentials on {endpoint} "
-                    f"(HTTP {http_status}): {reason}",
-                    status_message=body_msg,
-                    **info,
-                )
-            raise RequestRejected(
-                f"FinerWorks rejected the request on {endpoint} (HTTP {http_status}): "
-                f"{body_msg or 'no message'}",
-                status_message=body_msg,
-                **info,
-            )
-        if http_status >= 500:
-            text = excerpt[:200].strip()
-            if text.lstrip().lower().startswith(("<!doctype", "<html")):
-                text = "an HTML error page"  # e.g. a proxy's 502; the body stays in the audit
-            detail = body_msg or text or "no message"
-            raise ServerError(
-                f"FinerWorks answered HTTP {http_status} on {endpoint}: {detail}",
-                status_message=body_msg,
-                **info,
-            )
-        if not 200 <= http_status < 300:
+        raise_for_http_status(http_status, text, excerpt, body_msg, retry_after, info)
+        too_deep = answer is not None and answer.error == TOO_DEEP
+        if too_deep or not isinstance(body, dict):
+            why = TOO_DEEP if too_deep else "the body is not a JSON object"
             raise BadResponse(
-                f"FinerWorks sent an unexpected HTTP {http_status} on {endpoint}.",
-                status_message=body_msg,
-                **info,
-            )
-        if not isinstance(body, dict):
-            raise BadResponse(
-                f"FinerWorks sent an unreadable answer on {endpoint} (HTTP {http_status}): "
-                "the body is not a JSON object.",
+                f"FinerWorks sent an unreadable answer on {endpoint} (HTTP {http_status}): {why}.",
                 **info,
             )
         if status is None:
@@ -511,6 +388,13 @@ class FinerWorksClient:
                 status_message=status_message,
                 **info,
             )
+        if answer is not None and answer.error:
+            raise BadResponse(
+                f"FinerWorks answered {endpoint} with success but {answer.error}: fwadmin "
+                "cannot tell from it which orders are listed.",
+                status_message=status_message,
+                **info,
+            )
         status_code = status.get("status_code")
         return FinerWorksResponse(
             endpoint=endpoint,
@@ -525,5 +409,10 @@ class FinerWorksClient:
             attempt=common["attempt"],
             payload=common["payload"],
             body_excerpt=excerpt,
-            listed_orders=listed_orders,
+            listed_orders=answer.orders if answer is not None else (),
+            unreadable_records=answer.unreadable if answer is not None else (),
         )
+
+
+class _TooLarge(Exception):
+    """The answer is over max_response_bytes (read no further)."""

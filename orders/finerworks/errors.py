@@ -4,6 +4,7 @@ Every error carries an ``outcome`` code, stored as-is in the audit table:
 
 - ``ok``                   success (on FinerWorksResponse, not an error)
 - ``refused``              refused locally before any request (used by the service layer)
+- ``listed_after_delete``  a sync still found orders a deletion had verified deleted
 - ``connection_failed``    nothing was sent (refused / connect timeout / DNS)
 - ``outcome_unknown``      request sent, answer lost (read timeout, dropped connection)
 - ``credentials_rejected`` HTTP 400 "Missing or unauthorized api credentials"
@@ -111,7 +112,13 @@ ERROR_CLASSES: tuple[type[FinerWorksError], ...] = (
     RateLimited,
 )
 
-OUTCOME_CODES: tuple[str, ...] = ("ok", "refused", *(c.outcome for c in ERROR_CLASSES))
+# "refused" and "listed_after_delete" are written by the service layer, not the client.
+OUTCOME_CODES: tuple[str, ...] = (
+    "ok",
+    "refused",
+    "listed_after_delete",
+    *(c.outcome for c in ERROR_CLASSES),
+)
 
 __all__ = [
     "ERROR_CLASSES",

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from orders.finerworks.errors import FinerWorksError
-from orders.models import FinerWorksAccount
+from orders.models import FinerWorksAccount, PendingOrder
 
 from .audit import finerworks_client
 
@@ -18,52 +18,123 @@ def account_owner_get_or_create() -> FinerWorksAccount:
     """The account the configured API keys belong to (the one without an account_key)."""
     account = FinerWorksAccount.objects.filter(account_key__isnull=True).first()
     if account is None:
-        account = FinerWorksAccount.objects.create(name=OWNER_ACCOUNT_NAME, account_key=None)
+        account = FinerWorksAccount.objects.create(
+            name=OWNER_ACCOUNT_NAME,
+            account_key=None,
+            verification=FinerWorksAccount.Verification.VERIFIED,
+            verification_note=OWNER_NOTE,
+        )
     return account
 
 
+OWNER_NOTE = "The owner account needs no account_key."
+
+
 def finerworks_account_verify(*, account: FinerWorksAccount, acting_user) -> FinerWorksAccount:
-    """Check that FinerWorks really acts for this account_key.
+    """Prove that FinerWorks honours this account_key: by disjointness, never by difference.
 
     FinerWorks silently ignores a key the credentials may not use and answers for the key
-    owner instead, so FinerWorks sees two list_pending_orders calls (without and with the
-    key, both audited) and the key counts as honoured only if the answers differ.
+    owner instead, and fulfillment ids are global: so FinerWorks sees two
+    list_pending_orders calls (with the key, then without it; both audited) and the key
+    is honoured iff the two listings share no id and at least one is not empty. Both
+    empty proves nothing (inconclusive, and nothing to act on either).
     """
     Verification = FinerWorksAccount.Verification
     if account.is_owner:
-        state, note = Verification.VERIFIED, "The owner account needs no account_key."
+        state, note = Verification.VERIFIED, OWNER_NOTE
     else:
         client = finerworks_client(
             purpose="account_check", account=account, acting_user=acting_user
         )
         try:
-            owner = client.list_pending_orders()
-            owner_ids = {o.order_id() for o in owner.listed_orders}
             keyed = client.list_pending_orders(account_key=account.account_key)
-            keyed_ids = {o.order_id() for o in keyed.listed_orders}
+            keyed_ids = {o.fulfillment_id for o in keyed.listed_orders}
+            owner = client.list_pending_orders()
+            owner_ids = {o.fulfillment_id for o in owner.listed_orders}
         except FinerWorksError as exc:
             state, note = Verification.FAILED, str(exc)
         else:
-            if owner_ids != keyed_ids:
-                state = Verification.VERIFIED
-                note = (
-                    f"FinerWorks lists {len(keyed_ids)} orders for this key, "
-                    f"{len(owner_ids)} without it."
-                )
-            elif owner_ids:
-                state = Verification.NOT_HONOURED
-                note = (
-                    "FinerWorks answered with the owner's own orders: the API keys may not use "
-                    "this account_key, so a delete would hit the owner account."
-                )
-            else:
-                state = Verification.INCONCLUSIVE
-                note = "Neither account has pending orders, so the answers cannot be compared."
+            state, note = _verdict(keyed_ids, owner_ids)
+    _account_verification_save(account, state, note)
+    return account
+
+
+def _verdict(keyed_ids: set[int], owner_ids: set[int]) -> tuple[str, str]:
+    Verification = FinerWorksAccount.Verification
+    if shared := keyed_ids & owner_ids:
+        return Verification.NOT_HONOURED, _not_honoured_note(shared)
+    if keyed_ids or owner_ids:
+        return Verification.VERIFIED, (
+            f"FinerWorks lists {len(keyed_ids)} orders for this key and {len(owner_ids)} "
+            "other ones without it: no id in common."
+        )
+    return Verification.INCONCLUSIVE, (
+        "Neither account has pending orders, so the answers cannot be compared; checked "
+        "again before the next sync or deletion."
+    )
+
+
+def _not_honoured_note(shared) -> str:
+    shown = ", ".join(f"#{fid}" for fid in sorted(shared)[:5])
+    return (
+        f"FinerWorks lists {len(shared)} of the same orders ({shown}) with this key and without "
+        "it: it ignores the key and answers for the owner account, so nothing is synced or "
+        "deleted for this account. Run Verify again once FinerWorks allows the key."
+    )
+
+
+def _account_verification_save(account: FinerWorksAccount, state: str, note: str) -> None:
     account.verification = state
     account.verification_note = note
     account.verified_at = timezone.now()
     account.save(update_fields=["verification", "verification_note", "verified_at"])
-    return account
+
+
+def account_key_refusal(*, account: FinerWorksAccount, acting_user) -> str:
+    """Why fwadmin may not use this account's key now ("" when it may).
+
+    A key never proven honoured is checked first (finerworks_account_verify); one found
+    ignored stays refused until someone verifies it again. Inconclusive (both listings
+    empty) is allowed: the caller's own disjointness check still guards it.
+    """
+    Verification = FinerWorksAccount.Verification
+    if account.is_owner:
+        return ""
+    if account.verification not in (Verification.VERIFIED, Verification.NOT_HONOURED):
+        finerworks_account_verify(account=account, acting_user=acting_user)
+    if account.verification == Verification.NOT_HONOURED:
+        return f"{account}: FinerWorks ignores this account's key. {account.verification_note}"
+    if account.verification == Verification.FAILED:
+        return f"{account}: the account key could not be checked. {account.verification_note}"
+    return ""
+
+
+def accounts_holding(fids, *, besides: FinerWorksAccount) -> dict[int, list[int]]:
+    """Which other accounts' mirrors hold any of these fulfillment ids: {account pk: ids}.
+
+    Fulfillment ids are global at FinerWorks, so a delegated listing that shares one with
+    another account's mirror is the owner's listing under a key FinerWorks ignored.
+    """
+    held: dict[int, list[int]] = {}
+    ordered = sorted(fids)
+    for start in range(0, len(ordered), 1000):
+        rows = PendingOrder.objects.filter(fulfillment_id__in=ordered[start : start + 1000])
+        for account_id, fid in rows.exclude(account=besides).values_list(
+            "account", "fulfillment_id"
+        ):
+            held.setdefault(account_id, []).append(fid)
+    return held
+
+
+def accounts_mark_not_honoured(account_ids, shared) -> None:
+    """Record that FinerWorks ignores these delegated accounts' keys (the owner never)."""
+    Verification = FinerWorksAccount.Verification
+    delegated = FinerWorksAccount.objects.filter(pk__in=account_ids, account_key__isnull=False)
+    delegated.update(
+        verification=Verification.NOT_HONOURED,
+        verification_note=_not_honoured_note(shared),
+        verified_at=timezone.now(),
+    )
 
 
 @dataclass

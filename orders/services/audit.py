@@ -11,6 +11,7 @@ from orders.finerworks.errors import FinerWorksError, MissingCredentials
 from orders.models import BulkDeletion, FinerWorksAccount, FinerWorksCall
 
 ALLOWED_PAYLOAD_KEYS = ("ids", "account_key")
+LISTED_AFTER_DELETE = "listed_after_delete"
 logger = logging.getLogger("orders.audit")
 
 
@@ -83,6 +84,8 @@ def finerworks_call_record(
             status_code=result.status_code,
             status_message=result.message or "",
             debug=result.debug,
+            # Records of a list answer fwadmin could not use, named for whoever reads this.
+            error_text=result.skipped_note,
         )
     with transaction.atomic(durable=True):
         call = FinerWorksCall.objects.create(
@@ -129,6 +132,24 @@ def finerworks_call_refusal_record(
     return call
 
 
+def finerworks_finding_record(*, account, deletion_id, ids, text: str) -> FinerWorksCall:
+    """Record something a sync found that contradicts an earlier verified outcome."""
+    with transaction.atomic(durable=True):
+        call = FinerWorksCall.objects.create(
+            endpoint="list_pending_orders",
+            purpose="sync",
+            account=account,
+            bulk_deletion_id=deletion_id,
+            request_payload={"ids": sorted(ids)},
+            outcome=LISTED_AFTER_DELETE,
+            error_class="ListedAfterDelete",
+            error_text=text,
+            attempt=0,
+        )
+    _log(call)
+    return call
+
+
 def finerworks_client(
     *,
     purpose: str,
@@ -157,6 +178,7 @@ def finerworks_client(
         web_api_key=settings.FINERWORKS_WEB_API_KEY,
         app_key=settings.FINERWORKS_APP_KEY,
         timeout=settings.FINERWORKS_TIMEOUT,
+        max_response_bytes=settings.FINERWORKS_MAX_RESPONSE_MB * 1024 * 1024,
         on_attempt=record,
     )
 

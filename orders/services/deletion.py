@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.db.models import BigIntegerField, F, QuerySet, Value
 from django.utils import timezone
 
+from orders.deletion_states import deletion_move, items_move
 from orders.models import BulkDeletion, BulkDeletionItem, FinerWorksAccount, PendingOrder
 from orders.permissions import user_can_delete_at_finerworks, user_may_act_for
 from orders.selectors import pending_orders_for_user
@@ -17,6 +18,7 @@ from orders.selectors import pending_orders_for_user
 from .audit import finerworks_call_refusal_record
 
 Outcome = BulkDeletionItem.Outcome
+State = BulkDeletion.State
 
 
 def chunked(values: list, size: int):
@@ -122,6 +124,7 @@ def bulk_deletion_confirm(
     if forbidden:
         names = ", ".join(a.name for a in forbidden)
         raise PermissionDenied(f"You may no longer act for {names}; nothing was sent.")
+    _refuse_ignored_keys(deletion, user, accounts)
     unverified = [a.name for a in accounts if a.needs_verification]
     if unverified and not unverified_accounts_acknowledged:
         raise ValidationError(
@@ -131,9 +134,9 @@ def bulk_deletion_confirm(
         )
     now = timezone.now()
     with transaction.atomic():
-        started = BulkDeletion.objects.filter(
-            pk=deletion.pk, state=BulkDeletion.State.AWAITING
-        ).update(state=BulkDeletion.State.QUEUED, confirmed_at=now, reason=reason)
+        started = deletion_move(
+            deletion, sources=[State.AWAITING], target=State.QUEUED, confirmed_at=now, reason=reason
+        )
         if not started:
             return False
         # A conditional update is the claim: of two overlapping deletions only one wins a row.
@@ -154,13 +157,28 @@ def bulk_deletion_confirm(
                 by_note[(Outcome.NOT_SENT, note)].append(pk)
         for (outcome, note), pks in by_note.items():
             for chunk in chunked(pks, 1000):
-                BulkDeletionItem.objects.filter(pk__in=chunk).update(outcome=outcome, note=note)
+                items = BulkDeletionItem.objects.filter(pk__in=chunk)
+                items_move(items, sources=[Outcome.SELECTED], target=outcome, note=note)
     deletion.refresh_from_db()
     return True
 
 
-def settle(items, outcome: str, note: str) -> None:
-    items.update(outcome=outcome, note=note[:500])
+def _refuse_ignored_keys(deletion, user, accounts) -> None:
+    """No tick overrides a key FinerWorks was seen to ignore: it would hit the owner."""
+    ignored = [a for a in accounts if a.key_ignored]
+    for account in ignored:
+        ids = deletion.items.filter(account=account).values_list("fulfillment_id", flat=True)
+        reason = f"FinerWorks ignores the account key of {account}: nothing is sent for it."
+        delete_refusal_record(
+            user=user, account=account, ids=list(ids), reason=reason, deletion=deletion
+        )
+    if ignored:
+        names = ", ".join(a.name for a in ignored)
+        raise ValidationError(
+            f"FinerWorks ignores the account key of {names}, so a delete would hit the owner "
+            "account instead; nothing was sent. An administrator can run Verify on the "
+            "account once FinerWorks allows the key."
+        )
 
 
 STUCK_AFTER = timedelta(minutes=2)
@@ -171,11 +189,19 @@ def bulk_deletion_cancel(*, deletion: BulkDeletion, user) -> str:
     if deletion.created_by_id != user.pk and not user.is_superuser:
         raise PermissionDenied("Only the person who started this deletion may cancel it.")
     with transaction.atomic():
-        stopped = BulkDeletion.objects.filter(
-            pk=deletion.pk, state__in=[BulkDeletion.State.AWAITING, BulkDeletion.State.QUEUED]
-        ).update(state=BulkDeletion.State.CANCELLED, finished_at=timezone.now())
+        stopped = deletion_move(
+            deletion,
+            sources=[State.AWAITING, State.QUEUED],
+            target=State.CANCELLED,
+            finished_at=timezone.now(),
+        )
         if stopped:
-            settle(deletion.items.filter(outcome=Outcome.SELECTED), Outcome.NOT_SENT, "Cancelled.")
+            items_move(
+                deletion.items,
+                sources=[Outcome.SELECTED],
+                target=Outcome.NOT_SENT,
+                note="Cancelled.",
+            )
             PendingOrder.objects.filter(claimed_by=deletion).update(claimed_by=None)
             return "Cancelled before anything was sent."
         if BulkDeletion.objects.filter(pk=deletion.pk, state=BulkDeletion.State.RUNNING).update(
@@ -192,8 +218,8 @@ def bulk_deletion_requeue(*, deletion: BulkDeletion, force: bool = False) -> Non
     STUCK_AFTER (force skips that check: only when the worker is known to be dead).
     """
     deletion.refresh_from_db()
-    State = BulkDeletion.State
-    stale = deletion.heartbeat_at is None or deletion.heartbeat_at < timezone.now() - STUCK_AFTER
+    cutoff = timezone.now() - STUCK_AFTER
+    stale = deletion.heartbeat_at is None or deletion.heartbeat_at < cutoff
     if deletion.state == State.RUNNING and not (stale or force):
         raise ValidationError(
             f"Deletion #{deletion.pk} is running (last sign of life {deletion.heartbeat_at})."
@@ -205,7 +231,17 @@ def bulk_deletion_requeue(*, deletion: BulkDeletion, force: bool = False) -> Non
         PendingOrder.objects.filter(
             pk__in=open_items.values("order_id"), claimed_by__isnull=True
         ).update(claimed_by=deletion)
-        BulkDeletion.objects.filter(pk=deletion.pk).update(
-            state=State.QUEUED, error_message="", finished_at=None
-        )
+        if deletion.state != State.QUEUED:  # a queued one only needs its task again
+            # Re-checked in the write: a worker that showed life meanwhile keeps its run.
+            where = {} if force or deletion.heartbeat_at is None else {"heartbeat_at__lt": cutoff}
+            moved = deletion_move(
+                deletion,
+                sources=[State.RUNNING, State.FAILED],
+                target=State.QUEUED,
+                where=where if deletion.state == State.RUNNING else {},
+                error_message="",
+                finished_at=None,
+            )
+            if not moved:
+                raise ValidationError(f"Deletion #{deletion.pk} changed meanwhile; try again.")
     deletion.refresh_from_db()

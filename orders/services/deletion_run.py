@@ -1,16 +1,17 @@
-"""Run a confirmed deletion: per account pre-flight, send in chunks, verify by re-listing.
-Only verified disappearance marks an order deleted.
+"""Run a confirmed deletion: per account prove the key, pre-flight, send in chunks, verify
+by re-listing. Only verified disappearance marks an order deleted.
 
-FinerWorks' delete answer carries no per-id result and an unauthorised account_key is
-silently ignored (see shared/reference/finerworks-api.md sections 5.2 and 7), hence the
-re-listing around every send and the refusal to send any key the user is not granted.
+FinerWorks' delete answer carries no per-id result and an account_key it may not use is
+silently ignored (docs/finerworks-api.md), hence the re-listing around every send, the
+same ids listed with and without the key, and the refusal to send for a user not granted.
 """
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
+from orders.deletion_states import deletion_move, items_move
 from orders.finerworks.errors import (
     ConnectionFailed,
     CredentialsRejected,
@@ -19,15 +20,18 @@ from orders.finerworks.errors import (
     RequestRejected,
 )
 from orders.models import BulkDeletion, BulkDeletionItem, PendingOrder
-from orders.permissions import user_can_delete_at_finerworks, user_may_act_for
 
+from .accounts import account_key_refusal, accounts_mark_not_honoured
 from .advice import explain
 from .audit import finerworks_client
-from .deletion import bulk_deletion_accounts, chunked, delete_refusal_record, settle
+from .deletion import bulk_deletion_accounts, chunked, delete_refusal_record
+from .deletion_fence import CancelRequested, RunFence, Superseded
 from .deletion_status import DeletionTotals, bulk_deletion_totals
-from .deletion_verify import ItemIndex, items_with, listed_ids, mark_orders_gone, verify_sent
+from .deletion_verify import LIST_CHUNK, items_with, listed_ids, mark_orders_gone, verify_sent
 
 Outcome = BulkDeletionItem.Outcome
+State = BulkDeletion.State
+SELECTED = [Outcome.SELECTED]
 
 
 class _StopRun(Exception):
@@ -37,167 +41,218 @@ class _StopRun(Exception):
 def bulk_deletion_run(*, deletion: BulkDeletion, acting_user) -> DeletionTotals:
     """Send a confirmed deletion to FinerWorks and settle every item.
 
-    Per account FinerWorks sees: list_pending_orders with the ids (pre-flight), then
+    Per account FinerWorks sees: list_pending_orders with the ids (pre-flight; for a
+    delegated account the ids it listed are asked once more without the key), then
     delete_pending_orders in chunks of FINERWORKS_DELETE_BATCH_SIZE, then
     list_pending_orders with the sent ids (verification). Every attempt is audited and
     linked to the deletion. Items already sent but not verified (a run that died) are
     verified first and never resent blindly.
     """
     now = timezone.now()
-    # Only one worker may run a deletion: the state change from queued is the lock.
-    started = BulkDeletion.objects.filter(pk=deletion.pk, state=BulkDeletion.State.QUEUED).update(
-        state=BulkDeletion.State.RUNNING, started_at=now, heartbeat_at=now
+    # Only one worker may run a deletion: the state change from queued is the lock, and
+    # it takes this attempt's fencing token.
+    started = deletion_move(
+        deletion,
+        sources=[State.QUEUED],
+        target=State.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        run_attempt=F("run_attempt") + 1,
     )
     deletion.refresh_from_db()
     if not started:
         return bulk_deletion_totals(deletion)
+    fence = RunFence(deletion, acting_user)
     try:
-        stop_reason = _run_accounts(deletion, acting_user)
+        stop_reason = _run_accounts(fence)
+    except Superseded:
+        return bulk_deletion_totals(deletion)  # the newer run settles everything
     except ImproperlyConfigured as exc:
-        settle(deletion.items.filter(outcome=Outcome.SELECTED), Outcome.NOT_SENT, str(exc))
-        _finish(deletion, BulkDeletion.State.FAILED, str(exc))
+        with fence.guard():
+            items_move(deletion.items, sources=SELECTED, target=Outcome.NOT_SENT, note=str(exc))
+        _finish(fence, State.FAILED, str(exc))
         return bulk_deletion_totals(deletion)
     except Exception as exc:
         # Leave a truthful record; items already sent stay "sending" and are verified
         # first if the deletion is queued again.
-        _finish(deletion, BulkDeletion.State.FAILED, f"The run stopped unexpectedly: {exc!r}")
+        _finish(fence, State.FAILED, f"The run stopped unexpectedly: {exc!r}")
         raise
     if stop_reason:
-        _finish(deletion, BulkDeletion.State.FAILED, stop_reason)
-    elif deletion.cancel_requested:
-        _finish(deletion, BulkDeletion.State.CANCELLED, "")
+        _finish(fence, State.FAILED, stop_reason)
+    elif fence.cancel_requested():
+        _finish(fence, State.CANCELLED, "")
     else:
-        _finish(deletion, BulkDeletion.State.FINISHED, "")
+        _finish(fence, State.FINISHED, "")
     return bulk_deletion_totals(deletion)
 
 
-def _finish(deletion: BulkDeletion, state: str, error: str) -> None:
-    # Orders verified deleted or gone were released as they were settled; this frees the rest.
-    PendingOrder.objects.filter(claimed_by=deletion).update(claimed_by=None)
-    deletion.state = state
-    deletion.error_message = error
-    deletion.finished_at = timezone.now()
-    deletion.save(update_fields=["state", "error_message", "finished_at"])
+def _finish(fence: RunFence, state: str, error: str) -> None:
+    deletion = fence.deletion
+    won = deletion_move(
+        deletion,
+        sources=[State.RUNNING],
+        target=state,
+        where={"run_attempt": fence.token},
+        error_message=error,
+        finished_at=timezone.now(),
+    )
+    if won:
+        # Orders verified deleted or gone were released as they settled; this frees the rest.
+        PendingOrder.objects.filter(claimed_by=deletion).update(claimed_by=None)
+    deletion.refresh_from_db()
 
 
-def _run_accounts(deletion: BulkDeletion, acting_user) -> str:
-    stop_reason = ""
-    for account in bulk_deletion_accounts(deletion):
-        items = deletion.items.filter(account=account)
+def _not_sent(fence: RunFence, items, reason: str) -> int:
+    with fence.guard():
+        return items_move(items, sources=SELECTED, target=Outcome.NOT_SENT, note=reason)
+
+
+def _run_accounts(fence: RunFence) -> str:
+    """Run every account; the reason the run stopped early, if it left anything unsent."""
+    stop_reason, unsent = "", 0
+    for account in bulk_deletion_accounts(fence.deletion):
+        items = fence.deletion.items.filter(account=account)
         if stop_reason:
-            settle(items.filter(outcome=Outcome.SELECTED), Outcome.NOT_SENT, stop_reason)
+            unsent += _not_sent(fence, items, stop_reason)
             continue
         try:
-            _run_account(deletion, account, items, acting_user)
+            _run_account(fence, account, items)
         except _StopRun as exc:
             stop_reason = str(exc)
-            settle(items.filter(outcome=Outcome.SELECTED), Outcome.NOT_SENT, stop_reason)
-    return stop_reason
+            unsent += _not_sent(fence, items, stop_reason)
+    return stop_reason if unsent else ""
 
 
-def _run_account(deletion, account, items, acting_user) -> None:
+def _refused(fence: RunFence, account, items, reason: str) -> bool:
+    """Refuse what is left for this account, audited; True if there was a refusal."""
+    if not reason:
+        return False
+    ids = list(items.filter(outcome=Outcome.SELECTED).values_list("fulfillment_id", flat=True))
+    if ids:
+        delete_refusal_record(
+            user=fence.acting_user,
+            account=account,
+            ids=ids,
+            reason=reason,
+            deletion=fence.deletion,
+        )
+    _not_sent(fence, items, reason)
+    return True
+
+
+def _run_account(fence: RunFence, account, items) -> None:
+    deletion = fence.deletion
+
     def client(purpose):
         return finerworks_client(
-            purpose=purpose, account=account, acting_user=acting_user, bulk_deletion=deletion
+            purpose=purpose, account=account, acting_user=fence.acting_user, bulk_deletion=deletion
         )
 
     key = account.account_key or None
     # Checked again at run time: a grant may have been revoked since confirmation.
-    if not (user_can_delete_at_finerworks(acting_user) and user_may_act_for(acting_user, account)):
-        selected = items.filter(outcome=Outcome.SELECTED)
-        reason = f"{acting_user} may not act for the FinerWorks account {account}."
-        ids = list(selected.values_list("fulfillment_id", flat=True))
-        delete_refusal_record(
-            user=acting_user, account=account, ids=ids, reason=reason, deletion=deletion
-        )
-        settle(selected, Outcome.NOT_SENT, reason)
+    if _refused(fence, account, items, fence.refusal(account)):
         return
-
     # A previous run may have died after sending: verify those before anything else. What
     # FinerWorks still lists was never applied, so it goes back to be sent once more.
-    verify_sent(deletion, items, client("verify"), key, acting_user, resume=True)
-    # Only orders this deletion holds are sent. After a failed run released its claims,
-    # another deletion may have claimed some; a requeued run leaves those to it.
-    settle(
-        items.filter(outcome=Outcome.SELECTED).exclude(order__claimed_by=deletion),
-        Outcome.CLAIMED,
-        "No longer held by this deletion (another one claimed it while this one was "
-        "stopped); not sent by this one.",
-    )
-
+    resume_chunk = min(LIST_CHUNK, settings.FINERWORKS_DELETE_BATCH_SIZE)
+    verify_sent(fence, items, client("verify"), key, resume_chunk, resume=True)
+    with fence.guard():
+        # Only orders this deletion holds are sent. After a failed run released its
+        # claims, another deletion may have claimed some; a requeued run leaves those.
+        items_move(
+            items.exclude(order__claimed_by=deletion),
+            sources=SELECTED,
+            target=Outcome.CLAIMED,
+            note="No longer held by this deletion (another one claimed it while this one "
+            "was stopped); not sent by this one.",
+        )
     selected = items_with(items, Outcome.SELECTED)
     to_check = selected.fids()
     if not to_check:
         return
-    if not _alive(deletion):
-        settle(items.filter(outcome=Outcome.SELECTED), Outcome.NOT_SENT, "Cancelled.")
+    if fence.cancel_requested():
+        _not_sent(fence, items, "Cancelled.")
+        return
+    if _refused(fence, account, items, account_key_refusal(account=account, acting_user=None)):
         return
     try:
-        listed = listed_ids(deletion, client("preflight"), to_check, key)
+        listing = _preflight(fence, account, items, client("preflight"), to_check, key)
     except CredentialsRejected as exc:
         raise _StopRun(explain(exc)) from exc
     except FinerWorksError as exc:
-        settle(
-            items.filter(outcome=Outcome.SELECTED),
-            Outcome.NOT_SENT,
-            f"Pre-flight check failed, nothing sent for this account: {explain(exc)}",
-        )
+        _not_sent(fence, items, f"Pre-flight check failed, nothing sent: {explain(exc)}")
         return
-    # Only ids asked about count: an id FinerWorks lists but fwadmin did not select is
-    # never sent.
-    gone = [fid for fid in to_check if fid not in listed]
+    if listing is None:
+        return
+    gone = [fid for fid in to_check if fid not in listing.ids]
     for chunk in chunked(gone, 1000):
-        mark_orders_gone(selected, chunk)
-
+        mark_orders_gone(fence, selected, chunk)
+    to_send = [fid for fid in to_check if fid in listing.ids]
     try:
-        to_send = [fid for fid in to_check if fid in listed]
-        _send_chunks(deletion, items, selected, to_send, client("delete"), key)
+        _send_chunks(fence, account, items, selected, to_send, client("delete"), key)
     finally:
         # Also when the run stops: chunks already sent must be settled, not left in flight.
-        verify_sent(deletion, items, client("verify"), key, acting_user)
+        if not fence.superseded:
+            verify_sent(fence, items, client("verify"), key, listing.largest_answer)
 
 
-def _send_chunks(deletion, items, selected: ItemIndex, fids: list[int], delete_client, key) -> None:
+def _preflight(fence, account, items, client, to_check, key):
+    """Which of the ids FinerWorks lists for this account, or None when the account's
+    key turns out to be ignored (refused and audited: nothing is sent)."""
+    listing = listed_ids(fence, client, to_check, key)
+    if not key or not listing.ids:
+        return listing
+    # Fulfillment ids are global: if the owner's account lists any of them too, the key
+    # was ignored and a delete would hit the owner's orders.
+    owner = listed_ids(fence, client, sorted(listing.ids), None)
+    if not owner.ids:
+        return listing
+    accounts_mark_not_honoured([account.pk], owner.ids)
+    account.refresh_from_db()
+    _refused(fence, account, items, f"{account}: {account.verification_note}")
+    return None
+
+
+def _send_chunks(fence, account, items, selected, fids: list[int], delete_client, key) -> None:
     for chunk in chunked(fids, settings.FINERWORKS_DELETE_BATCH_SIZE):
+        if _refused(fence, account, items, fence.refusal(account)):
+            return
         chunk_items = selected.items(chunk)
-        if not _chunk_mark_sending(deletion, chunk_items):
-            settle(items.filter(outcome=Outcome.SELECTED), Outcome.NOT_SENT, "Cancelled.")
-            break
+        try:
+            with fence.guard(unless_cancelled=True):
+                # Marked before sending: if this process dies, the next run verifies, not
+                # resends. The send follows the commit at once: a worker superseded after
+                # it is one paused in between, for longer than STUCK_AFTER.
+                items_move(chunk_items, sources=SELECTED, target=Outcome.SENDING, note="")
+        except CancelRequested:
+            _not_sent(fence, items, "Cancelled.")
+            return
         try:
             delete_client.delete_pending_orders(chunk, account_key=key)
         except CredentialsRejected as exc:
-            settle(chunk_items, Outcome.REJECTED, explain(exc))
+            _settle_chunk(fence, chunk_items, Outcome.REJECTED, explain(exc))
             raise _StopRun(explain(exc)) from exc
-        except (ConnectionFailed, RateLimited) as exc:
-            # Nothing was processed; FinerWorks is out of reach, so stop instead of hammering.
-            settle(chunk_items, Outcome.NOT_SENT, explain(exc))
+        except ConnectionFailed as exc:
+            # Nothing was sent; FinerWorks is out of reach, so stop instead of hammering.
+            _settle_chunk(fence, chunk_items, Outcome.NOT_SENT, explain(exc))
+            raise _StopRun(explain(exc)) from exc
+        except RateLimited as exc:
+            # A 429/503 may come after FinerWorks processed the delete: verification decides.
+            _note_unknown(fence, chunk_items, exc)
             raise _StopRun(explain(exc)) from exc
         except RequestRejected as exc:
-            settle(chunk_items, Outcome.REJECTED, explain(exc))
+            _settle_chunk(fence, chunk_items, Outcome.REJECTED, explain(exc))
         except FinerWorksError as exc:
-            # Outcome unknown (timeout, 5xx, unreadable answer): verification decides; the
-            # note keeps what went wrong for the staff reading the result.
-            chunk_items.update(note=f"The delete call failed: {exc}"[:400])
+            # Outcome unknown (timeout, 5xx, unreadable answer): verification decides.
+            _note_unknown(fence, chunk_items, exc)
 
 
-def _alive(deletion: BulkDeletion) -> bool:
-    """Note the worker is alive, unless staff asked to stop: one statement answers both."""
-    now = timezone.now()
-    alive = BulkDeletion.objects.filter(pk=deletion.pk, cancel_requested=False).update(
-        heartbeat_at=now
-    )
-    deletion.cancel_requested = not alive
-    return bool(alive)
+def _settle_chunk(fence, chunk_items, outcome: str, note: str) -> None:
+    with fence.guard():
+        items_move(chunk_items, sources=[Outcome.SENDING], target=outcome, note=note)
 
 
-def _chunk_mark_sending(deletion: BulkDeletion, chunk_items) -> bool:
-    """Between chunks: heartbeat, cancel check and the chunk marked sending, in one commit.
-
-    Marked before sending: if this process dies, the next run verifies, not resends.
-    False (nothing marked) when staff asked to stop.
-    """
-    with transaction.atomic():
-        if not _alive(deletion):
-            return False
-        chunk_items.update(outcome=Outcome.SENDING, note="")
-    return True
+def _note_unknown(fence, chunk_items, exc: FinerWorksError) -> None:
+    # The note keeps what went wrong for the staff reading the result.
+    with fence.guard():
+        chunk_items.update(note=f"The delete call failed: {exc}"[:400])

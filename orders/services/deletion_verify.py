@@ -1,22 +1,23 @@
 """Check with FinerWorks which orders it still lists, before and after sending.
 
-The delete answer has no per-id result (shared/reference/finerworks-api.md section 5.2),
-so only an order FinerWorks no longer lists when asked is marked deleted.
+The delete answer has no per-id result (docs/finerworks-api.md, "Deleting"), so only an
+order a complete, readable list answer no longer shows is marked deleted.
 """
 
 from django.db.models import F, QuerySet, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
+from orders.deletion_states import items_move
 from orders.finerworks.errors import FinerWorksError
-from orders.models import BulkDeletion, BulkDeletionItem, PendingOrder
+from orders.models import BulkDeletionItem, PendingOrder
 
-from .deletion import chunked, settle
+from .deletion import chunked
 
 Outcome = BulkDeletionItem.Outcome
-# Ids per list_pending_orders call when checking before and after sending. FinerWorks
-# documents no maximum; 1000 halves the round trips (and audit rows) of 500 for answers of
-# about 1 MB. A failed list call leaves ids unsent (pre-flight) or unverified, never deleted.
+# Ids per list_pending_orders call of a pre-flight. FinerWorks documents no maximum; 1000
+# halves the round trips (and audit rows) of 500 for answers of about 1 MB. A failed list
+# call leaves ids unsent (pre-flight) or unverified, never deleted.
 LIST_CHUNK = 1000
 
 
@@ -44,69 +45,104 @@ def items_with(items, outcome: str) -> ItemIndex:
     return ItemIndex(items.filter(outcome=outcome).values_list("pk", "order_id", "fulfillment_id"))
 
 
-def listed_ids(deletion, client, fids: list[int], key) -> set[int]:
-    listed = set()
-    for chunk in chunked(fids, LIST_CHUNK):
+class Listing:
+    """The ids FinerWorks lists of those asked, and the most it listed in one answer: a
+    later verification asks no more per call, so a fixed cap on FinerWorks' side (none is
+    documented) cannot cut a verification answer short unnoticed."""
+
+    def __init__(self) -> None:
+        self.ids: set[int] = set()
+        self.largest_answer = 0
+
+
+def listed_ids(fence, client, fids: list[int], key, chunk_size: int = LIST_CHUNK) -> Listing:
+    listing = Listing()
+    for chunk in chunked(fids, max(1, chunk_size)):
         # A long pre-flight or verification is a sign of life too (see bulk_deletion_requeue).
-        BulkDeletion.objects.filter(pk=deletion.pk).update(heartbeat_at=timezone.now())
+        with fence.guard():
+            pass
         response = client.list_pending_orders(ids=chunk, account_key=key)
-        # Only the ids: no record is parsed again.
-        listed.update(order.order_id() for order in response.listed_orders)
-    listed.discard(None)
-    return listed
+        asked = set(chunk)
+        answer = {order.fulfillment_id for order in response.listed_orders}
+        listing.largest_answer = max(listing.largest_answer, len(answer))
+        # Only ids asked about count: one FinerWorks lists unasked is never acted on.
+        listing.ids.update(answer & asked)
+    return listing
 
 
-def verify_sent(deletion, items, client, key, acting_user, resume=False) -> None:
+def verify_sent(fence, items, client, key, chunk_size: int, resume=False) -> None:
+    """Settle the items in flight by re-listing them: gone = deleted, listed = still
+    pending (or, resuming a run that died, back to be sent, as it was never applied)."""
     sent = items_with(items, Outcome.SENDING)
     fids = sent.fids()
     if not fids:
         return
     try:
-        listed = listed_ids(deletion, client, fids, key)
+        listed = listed_ids(fence, client, fids, key, chunk_size).ids
     except FinerWorksError as exc:
-        settle(
-            items.filter(outcome=Outcome.SENDING),
-            Outcome.UNVERIFIED,
-            f"Sent, but FinerWorks could not be re-listed to check ({exc}). Refresh from "
-            "FinerWorks to see whether these orders are gone.",
-        )
+        with fence.guard():
+            items_move(
+                items,
+                sources=[Outcome.SENDING],
+                target=Outcome.UNVERIFIED,
+                note=f"Sent, but FinerWorks could not be re-listed to check ({exc}). Refresh "
+                "from FinerWorks to see whether these orders are gone.",
+            )
         return
     still = [fid for fid in fids if fid in listed]
-    deleted = [fid for fid in fids if fid not in listed]
     for chunk in chunked(still, 1000):
-        chunk_items = sent.items(chunk)
-        if resume:
-            settle(chunk_items, Outcome.SELECTED, "")
-            continue
-        chunk_items.filter(note="").update(
-            outcome=Outcome.STILL_PENDING,
-            note="FinerWorks accepted the delete but still lists this order.",
-        )
-        chunk_items.exclude(note="").update(
-            outcome=Outcome.STILL_PENDING,
-            note=Concat(Value("Not deleted: FinerWorks still lists it. "), F("note")),
-        )
-    now = timezone.now()
-    user = acting_user if acting_user and acting_user.is_authenticated else None
+        with fence.guard():
+            _settle_still_listed(sent.items(chunk), resume)
+    deleted = [fid for fid in fids if fid not in listed]
     for chunk in chunked(deleted, 1000):
-        # A deleted order cannot be claimed again (claims need "pending"), so the claim is
-        # released in the same write instead of rewriting every row once more in _finish.
-        sent.orders(chunk).update(
-            state=PendingOrder.State.DELETED,
-            state_changed_at=now,
-            deleted_by=user,
-            deleted_by_username=acting_user.get_username() if acting_user else "",
-            deleted_by_deletion=deletion,
-            claimed_by=None,
+        with fence.guard():
+            _settle_deleted(fence, sent, chunk)
+
+
+def _settle_still_listed(chunk_items, resume: bool) -> None:
+    sending = [Outcome.SENDING]
+    if resume:
+        items_move(chunk_items, sources=sending, target=Outcome.SELECTED, note="")
+        return
+    items_move(
+        chunk_items.filter(note=""),
+        sources=sending,
+        target=Outcome.STILL_PENDING,
+        note="FinerWorks accepted the delete but still lists this order.",
+    )
+    items_move(
+        chunk_items.exclude(note=""),
+        sources=sending,
+        target=Outcome.STILL_PENDING,
+        note=Concat(Value("Not deleted: FinerWorks still lists it. "), F("note")),
+    )
+
+
+def _settle_deleted(fence, sent: ItemIndex, chunk: list[int]) -> None:
+    user = fence.acting_user
+    # A deleted order cannot be claimed again (claims need "pending"), so the claim is
+    # released in the same write instead of rewriting every row once more at the end.
+    sent.orders(chunk).update(
+        state=PendingOrder.State.DELETED,
+        state_changed_at=timezone.now(),
+        deleted_by=user if user is not None and user.is_authenticated else None,
+        deleted_by_username=user.get_username() if user is not None else "",
+        deleted_by_deletion=fence.deletion,
+        claimed_by=None,
+        warning="",
+    )
+    items_move(sent.items(chunk), sources=[Outcome.SENDING], target=Outcome.DELETED, note="")
+
+
+def mark_orders_gone(fence, selected: ItemIndex, fids: list[int]) -> None:
+    with fence.guard():
+        # Released here too, like deleted orders: only pending orders can be claimed.
+        selected.orders(fids).filter(state=PendingOrder.State.PENDING).update(
+            state=PendingOrder.State.GONE, state_changed_at=timezone.now(), claimed_by=None
         )
-        settle(sent.items(chunk), Outcome.DELETED, "")
-
-
-def mark_orders_gone(selected: ItemIndex, fids: list[int]) -> None:
-    # Released here too, like deleted orders: only pending orders can be claimed.
-    selected.orders(fids).filter(state=PendingOrder.State.PENDING).update(
-        state=PendingOrder.State.GONE, state_changed_at=timezone.now(), claimed_by=None
-    )
-    settle(
-        selected.items(fids), Outcome.ALREADY_GONE, "FinerWorks no longer listed it; nothing sent."
-    )
+        items_move(
+            selected.items(fids),
+            sources=[Outcome.SELECTED],
+            target=Outcome.ALREADY_GONE,
+            note="FinerWorks no longer listed it; nothing sent.",
+        )

@@ -6,9 +6,10 @@ from datetime import date, datetime, time
 from django.db import connection, transaction
 from django.utils import timezone
 
-from orders.models import BulkDeletion, FinerWorksCall
+from orders.deletion_states import OPEN
+from orders.models import FinerWorksCall
 
-UNFINISHED = [BulkDeletion.State.AWAITING, BulkDeletion.State.QUEUED, BulkDeletion.State.RUNNING]
+UNFINISHED = sorted(OPEN)
 
 
 @dataclass

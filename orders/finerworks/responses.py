@@ -1,0 +1,235 @@
+"""Reading FinerWorks answers defensively: size and nesting first, then the list answer order
+by order, each record checked on its own.
+
+Only a complete answer proves absence (docs/finerworks-api.md, "What fwadmin relies on"): a
+list answer whose `orders` is missing, null or not a list is unreadable, never "nothing
+listed", and a record fwadmin cannot use is skipped and named, never guessed at.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import ijson
+import orjson
+
+MAX_DEPTH = 64  # FinerWorks' records nest about five levels deep
+MAX_ID = 2**63 - 1  # fulfillment ids are stored as a 64-bit integer
+MAX_QUANTITY = 2**31 - 1  # quantities are stored as a 32-bit integer
+
+_JSON_OBJECT = re.compile(rb"\s*\{")
+_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
+_STRING = re.compile(rb'"[^"]*"')
+# An escaped NUL: PostgreSQL stores no NUL in text or jsonb.
+_ESCAPED_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def canonical_json(value: Any) -> bytes:
+    """The one JSON text of a value: sorted keys, no spaces, UTF-8. Equal records give equal
+    bytes, so the sync can hash and store a listed order in this form."""
+    try:
+        # A copy: orjson's own bytes keep its whole 4 KB+ write buffer allocated, four
+        # times the text of a typical order, which 100k listed orders would hold at once.
+        return memoryview(orjson.dumps(value, option=orjson.OPT_SORT_KEYS)).tobytes()
+    except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return text.encode()
+
+
+def nesting_within(content: bytes, limit: int = MAX_DEPTH) -> bool:
+    """Whether the JSON text's brackets pair up and nest at most `limit` levels deep.
+
+    Checked before any parser sees the text: a streaming parser's memory grows with the
+    square of the depth. Escapes go, then all but quotes and brackets, then the strings
+    (adjacent quotes first: most strings hold no bracket), then innermost pairs once per
+    level: all in C, about 0.3 s for 110 MB, a few passes for real answers.
+    """
+    text = _ESCAPE.sub(b"", content) if b"\\" in content else content
+    structure = text.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
+    brackets = _STRING.sub(b"", structure) if b'"' in structure else structure
+    for _ in range(limit):
+        if not brackets:
+            return True
+        brackets = brackets.replace(b"[]", b"").replace(b"{}", b"")
+    return not brackets
+
+
+def usable_id(value: Any) -> int | None:
+    """A fulfillment id fwadmin can mirror and send: a JSON integer from 1 to 2**63-1."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID:
+        return value
+    return None
+
+
+class ListedOrder(NamedTuple):
+    """One order of a list answer: its id, its record as canonical JSON (about a tenth of
+    the memory of the parsed record), and why it cannot be mirrored ("" when it can)."""
+
+    fulfillment_id: int
+    record_json: bytes
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class ListAnswer:
+    """A successful list_pending_orders body, read: the body without its orders, the
+    orders with a usable id, the records without one, and why the whole answer is
+    unreadable ("" when it is not)."""
+
+    body: Any
+    orders: tuple[ListedOrder, ...] = ()
+    unreadable: tuple[str, ...] = ()
+    error: str = ""
+
+
+_TEXT_TYPES = frozenset({str, int, float, type(None)})  # exact types: a bool is not text
+
+
+def _all_text(record: dict, names: tuple[str, ...]) -> bool:
+    return all(type(record.get(name)) in _TEXT_TYPES for name in names)
+
+
+def _quantity(value: Any) -> int | None:
+    if value is None:
+        return 0
+    if isinstance(value, str) and value.strip().isdigit() and value.isascii():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_QUANTITY:
+        return value
+    return None
+
+
+def _items_problem(items: Any) -> str:
+    if not isinstance(items, list):
+        return "order_items is not a list"
+    total = 0
+    for item in items:
+        if not isinstance(item, dict):
+            return "an order item is not an object"
+        if not _all_text(item, ("product_sku", "product_title")):
+            return "an order item's SKU or title is not text"
+        quantity = _quantity(item.get("product_qty"))
+        if quantity is None:
+            return f"product_qty {str(item.get('product_qty'))[:30]!r} is not a usable quantity"
+        total += quantity
+    return "the total quantity is out of range" if total > MAX_QUANTITY else ""
+
+
+def record_problem(record: dict, record_json: bytes) -> str:
+    """Why fwadmin cannot mirror this record as it is ("" when it can)."""
+    if not _all_text(record, ("order_po", "source", "shipping_code")):
+        return "its PO, source or shipping code is not text"
+    recipient = record.get("recipient")
+    if recipient is not None:
+        if not isinstance(recipient, dict):
+            return "recipient is not an object"
+        fields = ("first_name", "last_name", "company_name", "country_code", "email")
+        if not _all_text(recipient, fields):
+            return "a recipient field is not text"
+    if record.get("order_items") is not None and (problem := _items_problem(record["order_items"])):
+        return problem
+    if b"\\u0000" in record_json and _ESCAPED_NUL.search(record_json):
+        return "it contains a NUL character"
+    return ""
+
+
+class _Reader:
+    """Collects one answer's records in order, noting the unusable ones and repeats."""
+
+    def __init__(self) -> None:
+        self.orders: list[ListedOrder] = []
+        self.unreadable: list[str] = []
+        self.seen: set[int] = set()
+
+    def add(self, record: Any) -> None:
+        if not isinstance(record, dict):
+            self.unreadable.append(f"a {type(record).__name__} where an order belongs")
+            return
+        fid = usable_id(record.get("fulfillment_id"))
+        if fid is None:
+            shown = json.dumps(record.get("fulfillment_id"))[:40]
+            self.unreadable.append(f"an order whose fulfillment_id is {shown}")
+            return
+        record_json = canonical_json(record)
+        problem = "listed twice in one answer" if fid in self.seen else ""
+        self.seen.add(fid)
+        problem = problem or record_problem(record, record_json)
+        self.orders.append(ListedOrder(fid, record_json, problem))
+
+    def answer(self, body: Any) -> ListAnswer:
+        return ListAnswer(body, tuple(self.orders), tuple(self.unreadable))
+
+
+TOO_DEEP = f"the body is not well-formed JSON or nests deeper than {MAX_DEPTH} levels"
+NO_ORDERS = "its `orders` is missing, null or not a list"
+
+
+def read_list_body(content: bytes, encoding: str | None) -> ListAnswer:
+    """A 2xx list_pending_orders body, read (the caller checks the status).
+
+    Read order by order (ijson) instead of parsed whole: 100k orders are 110 MB of JSON but
+    300 MB of Python objects. Whatever that way cannot read the same (an integer beyond 64
+    bits, a charset other than UTF-8, no status object to take the message from) is read
+    whole, like every other answer.
+    """
+    if not nesting_within(content):
+        return ListAnswer(None, error=TOO_DEEP)
+    if _is_utf8(encoding) and _JSON_OBJECT.match(content):
+        try:
+            return _read_streaming(content)
+        except (ijson.JSONError, ValueError, TypeError, RecursionError):
+            pass
+    try:
+        body = json.loads(decode(content, encoding))
+    except (ValueError, TypeError, RecursionError):
+        return ListAnswer(None)
+    if not isinstance(body, dict):
+        return ListAnswer(body)
+    if not isinstance(body.get("orders"), list):
+        return ListAnswer(body, error=NO_ORDERS)
+    reader = _Reader()
+    for record in body.pop("orders"):
+        reader.add(record)
+    return reader.answer(body)
+
+
+def _read_streaming(content: bytes) -> ListAnswer:
+    # Stops as soon as the status is read (at once when it comes first).
+    status = next(ijson.items(io.BytesIO(content), "status", use_float=True), None)
+    if not isinstance(status, dict):
+        raise ValueError("no status object: read whole")
+    if _orders_event(content) != "start_array":
+        return ListAnswer({"status": status}, error=NO_ORDERS)
+    reader = _Reader()
+    # Reads to the end: a truncated or malformed body raises here.
+    for record in ijson.items(io.BytesIO(content), "orders.item", use_float=True):
+        reader.add(record)
+    return reader.answer({"status": status})
+
+
+def _orders_event(content: bytes) -> str | None:
+    """The first parser event of the top-level `orders` value ("start_array" for a list)."""
+    for prefix, event, _ in ijson.parse(io.BytesIO(content), use_float=True):
+        if prefix == "orders":
+            return event
+    return None
+
+
+def _is_utf8(encoding: str | None) -> bool:
+    try:
+        return codecs.lookup(encoding or "utf-8").name in ("utf-8", "ascii")
+    except LookupError:  # decoded as UTF-8 anyway (see decode)
+        return True
+
+
+def decode(content: bytes, encoding: str | None) -> str:
+    try:
+        return content.decode(encoding or "utf-8", "replace")
+    except LookupError:  # a charset Python does not know: JSON is UTF-8 anyway
+        return content.decode("utf-8", "replace")

@@ -1,0 +1,66 @@
+"""One run attempt of a deletion, fenced: it may write only while its token is current.
+
+A worker can be paused (SIGSTOP, a long GC, a frozen VM) until its heartbeat looks stale
+and `deletions --requeue` hands the deletion to another worker. When the first one wakes
+it must send and write nothing more: every write of a run happens inside `guard()`, whose
+first statement re-checks the token in an UPDATE of the deletion row. That row stays
+locked until the write commits, so a requeue cannot slip in between the check and the write.
+"""
+
+from contextlib import contextmanager
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from orders.models import BulkDeletion
+from orders.permissions import user_can_delete_at_finerworks, user_may_act_for
+
+
+class Superseded(Exception):
+    """Another run attempt holds the deletion now: this one stops without a write."""
+
+
+class CancelRequested(Exception):
+    """Staff asked this run to stop: nothing more is sent (what is in flight is verified)."""
+
+
+class RunFence:
+    def __init__(self, deletion: BulkDeletion, acting_user) -> None:
+        self.deletion = deletion
+        self.token = deletion.run_attempt
+        self.acting_user = acting_user
+        self.superseded = False
+
+    def _mine(self):
+        return BulkDeletion.objects.filter(
+            pk=self.deletion.pk, run_attempt=self.token, state=BulkDeletion.State.RUNNING
+        )
+
+    @contextmanager
+    def guard(self, *, unless_cancelled: bool = False):
+        """A transaction in which this run is still the current one (and alive); with
+        unless_cancelled, CancelRequested if staff asked to stop. One UPDATE either way."""
+        with transaction.atomic():
+            rows = self._mine().filter(cancel_requested=False) if unless_cancelled else self._mine()
+            if not rows.update(heartbeat_at=timezone.now()):
+                if unless_cancelled and self._mine().exists():
+                    raise CancelRequested
+                self.superseded = True
+                raise Superseded(f"Deletion #{self.deletion.pk} is run by another worker now.")
+            yield
+
+    def cancel_requested(self) -> bool:
+        return BulkDeletion.objects.filter(pk=self.deletion.pk, cancel_requested=True).exists()
+
+    def refusal(self, account) -> str:
+        """Why the acting user may not (or no longer) delete for this account ("" if they
+        may), read fresh: a permission or grant revoked mid-run counts at the next chunk."""
+        user = self.acting_user
+        if user is not None:
+            user = get_user_model().objects.filter(pk=user.pk, is_active=True).first()
+        if user is None or not user_can_delete_at_finerworks(user):
+            return f"{self.acting_user} may no longer delete orders at FinerWorks."
+        if not user_may_act_for(user, account):
+            return f"{self.acting_user} may not act for the FinerWorks account {account}."
+        return ""
