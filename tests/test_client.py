@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import time
 
 import pytest
 import requests
@@ -637,3 +638,101 @@ def test_a_list_answer_without_status_keeps_its_message_for_the_audit():
     with pytest.raises(BadResponse) as caught:
         client.list_pending_orders()
     assert caught.value.status_message == "An error has occurred."
+
+
+# ---------------------------------------------------------------- complete answers only
+
+
+@pytest.mark.parametrize(
+    "orders", [b"", b', "orders": null', b', "orders": {"fulfillment_id": 1}', b', "orders": "x"']
+)
+def test_a_success_without_a_list_of_orders_is_unreadable_not_empty(orders):
+    content = b'{"status": {"success": true}' + orders + b"}"
+    with pytest.raises(BadResponse, match="missing, null or not a list"):
+        client_answering(content=content).list_pending_orders()
+
+
+def test_records_without_a_usable_id_are_named_and_the_rest_are_kept():
+    records = [
+        {"fulfillment_id": 7},
+        {"fulfillment_id": True},
+        {"fulfillment_id": 1.5},
+        {"fulfillment_id": " 100502 "},
+        {"fulfillment_id": 0},
+        {"fulfillment_id": -7},
+        {"fulfillment_id": 2**63},
+        "not a dict",
+        {"fulfillment_id": 8, "recipient": "not a dict"},
+        {"fulfillment_id": 9, "order_items": [{"product_qty": 2**31}]},
+        {"fulfillment_id": 10, "order_po": "A\u0000B"},
+        {"fulfillment_id": 7},
+    ]
+    content = json.dumps({"status": {"success": True}, "orders": records}).encode()
+
+    resp = client_answering(content=content).list_pending_orders()
+
+    assert [(o.fulfillment_id, bool(o.problem)) for o in resp.listed_orders] == [
+        (7, False),
+        (8, True),
+        (9, True),
+        (10, True),
+        (7, True),  # listed twice
+    ]
+    assert len(resp.unreadable_records) == 7
+    assert "7 listed records skipped" not in resp.skipped_note
+    assert resp.skipped_note.startswith("11 listed records skipped")
+    assert "recipient is not an object" in resp.skipped_note
+
+
+def test_an_answer_about_given_ids_with_an_unreadable_record_proves_nothing():
+    content = b'{"status": {"success": true}, "orders": [{"fulfillment_id": "7"}]}'
+    with pytest.raises(BadResponse, match="cannot show which orders are gone"):
+        client_answering(content=content).list_pending_orders(ids=[7])
+
+
+def test_deep_nesting_is_refused_before_parsing_in_bounded_time():
+    deep = b'{"status": {"success": true}, "orders": [{"x": ' + b"[" * 200_000
+    deep += b"]" * 200_000 + b"}]}"
+    started = time.monotonic()
+    with pytest.raises(BadResponse, match="nests deeper than 64 levels"):
+        client_answering(content=deep).list_pending_orders()
+    with pytest.raises(BadResponse, match="nests deeper than 64 levels"):
+        client_answering(content=b'{"status": ' + deep[11:]).delete_pending_orders([1])
+    assert time.monotonic() - started < 2
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting():
+    record = {"fulfillment_id": 7, "order_po": "[[[[" * 40 + '\\"]' + "}" * 70}
+    content = json.dumps({"status": {"success": True}, "orders": [record]}).encode()
+    [order] = client_answering(content=content).list_pending_orders().listed_orders
+    assert order.fulfillment_id == 7 and not order.problem
+
+
+def test_an_answer_over_the_size_cap_is_not_read(sandbox):
+    sandbox.seed(3)
+    sandbox.huge_body_bytes = 3_000_000
+    sandbox.add_fault("list_pending_orders", "huge_body")
+    client = FinerWorksClient(
+        base_url=sandbox.base_url,
+        web_api_key=sandbox.web_api_key,
+        app_key=sandbox.app_key,
+        max_response_bytes=1024 * 1024,
+    )
+    with pytest.raises(BadResponse, match="over 1 MB"):
+        client.list_pending_orders()
+    assert len(client.list_pending_orders().listed_orders) == 3  # the next answer is small
+
+
+@pytest.mark.parametrize("mode", ["429", "503_retry", "deleted_but_429"])
+def test_a_rate_limited_delete_is_never_resent(sandbox, fw_client, mode):
+    ids = [r["fulfillment_id"] for r in sandbox.seed(2)]
+    sandbox.add_fault("delete_pending_orders", mode, times=5)
+    with pytest.raises(RateLimited):
+        fw_client.delete_pending_orders(ids)
+    assert len(sandbox.requests_for("delete_pending_orders")) == 1
+
+
+def test_a_rate_limited_list_is_retried(sandbox, fw_client):
+    sandbox.seed(2)
+    sandbox.add_fault("list_pending_orders", "429")
+    assert fw_client.list_pending_orders().attempt == 2

@@ -493,3 +493,24 @@ def test_orders_claimed_by_a_running_deletion_are_not_sent_by_another(
     assert {result[o.fulfillment_id] for o in orders[4:]} == {Outcome.DELETED}
     assert set(outcomes(first).values()) == {Outcome.DELETED}
     assert not PendingOrder.objects.filter(claimed_by__isnull=False).exists()
+
+
+def test_a_verification_asks_no_more_ids_per_call_than_the_pre_flight_got_back(
+    fw, deleter, owner_account, settings, monkeypatch
+):
+    """Were FinerWorks to cut list answers at 3 orders, a verification asking for 6 ids at
+    once would see 3 and call the other 3 deleted, though nothing was."""
+    monkeypatch.setattr("orders.services.deletion_verify.LIST_CHUNK", 5)
+    settings.FINERWORKS_DELETE_BATCH_SIZE = 2
+    mirror(fw, 10, seed=31)
+    fw.list_cap = 3
+    fw.add_fault(DELETE, "sticky", times=10)  # accepted, but nothing is deleted
+    deletion = bulk_deletion_create(user=deleter, orders=PendingOrder.objects.all())
+    bulk_deletion_confirm(deletion=deletion, user=deleter)
+
+    bulk_deletion_run(deletion=deletion, acting_user=deleter)
+
+    assert not PendingOrder.objects.filter(state=PendingOrder.State.DELETED).exists()
+    assert Counter(outcomes(deletion).values())[Outcome.STILL_PENDING] == len(sent_ids(fw))
+    verify_calls = [r for r in fw.requests_for("list_pending_orders")][2:]
+    assert verify_calls and all(len(r["body"]["ids"]) <= 3 for r in verify_calls)

@@ -42,6 +42,7 @@ from orders.finerworks.failures import (
 )
 from orders.finerworks.responses import (
     TOO_DEEP,
+    ListAnswer,
     ListedOrder,
     decode,
     nesting_within,
@@ -86,7 +87,7 @@ class FinerWorksResponse:
         if not skipped:
             return ""
         shown = "; ".join(skipped[:20]) + ("; ..." if len(skipped) > 20 else "")
-        return f"{len(skipped)} listed records skipped: {shown}"
+        return f"{len(skipped)} listed record{'s' if len(skipped) > 1 else ''} skipped: {shown}"
 
     @property
     def orders(self) -> list[dict]:
@@ -165,22 +166,7 @@ class FinerWorksClient:
         account_key = _clean_account_key(account_key)
         if account_key is not None:
             payload["account_key"] = account_key
-        response = self._call("POST", self.ENDPOINT_LIST, payload)
-        if ids is not None and response.unreadable_records:
-            # Asked about given ids, a record fwadmin cannot read may be one of them: the
-            # answer proves nothing about which are gone.
-            raise BadResponse(
-                f"FinerWorks listed {len(response.unreadable_records)} record(s) without a "
-                "usable fulfillment_id, so this answer cannot show which orders are gone.",
-                endpoint=self.ENDPOINT_LIST,
-                http_status=response.http_status,
-                reference_id=response.reference_id,
-                body_excerpt=response.body_excerpt,
-                attempt=response.attempt,
-                elapsed_ms=response.elapsed_ms,
-                payload=response.payload,
-            )
-        return response
+        return self._call("POST", self.ENDPOINT_LIST, payload)
 
     def delete_pending_orders(
         self, ids: Sequence[int], account_key: str | None = None
@@ -340,7 +326,7 @@ class FinerWorksClient:
             return text, answer.body, answer
         text = decode(content, encoding)
         if not nesting_within(content):
-            return text, None, None
+            return text, None, ListAnswer(None, error=TOO_DEEP)
         try:
             return text, (json.loads(text) if text else None), None
         except (ValueError, RecursionError):
@@ -385,6 +371,15 @@ class FinerWorksClient:
             raise RequestRejected(
                 f"FinerWorks did not accept the request on {endpoint} (HTTP {http_status}, "
                 f"status.success false): {status_message or 'no message'}",
+                status_message=status_message,
+                **info,
+            )
+        if answer is not None and answer.unreadable and "ids" in common["payload"]:
+            # Asked about given ids, a record fwadmin cannot read may be one of them: the
+            # answer proves nothing about which are gone.
+            raise BadResponse(
+                f"FinerWorks listed {len(answer.unreadable)} record(s) without a usable "
+                "fulfillment_id, so this answer cannot show which orders are gone.",
                 status_message=status_message,
                 **info,
             )

@@ -24,6 +24,7 @@ Raw (poison) records: ``add_raw_record(value, account_key=None)`` lists any JSON
 verbatim after an account's orders (id listings: only if its ``fulfillment_id`` loosely
 matches an asked id); never deleted; ``clear_raw_records()``.
 ``account_keys_allowed = False`` (at runtime too): every account_key is ignored (the owner's).
+``list_cap = N``: every list answer silently cut to its first N orders (None: no cap).
 
 HTTP control surface (no auth): ``POST /_sandbox/fault`` ``{"endpoint", "mode", "times"}``,
 ``POST /_sandbox/reset_faults``, ``POST /_sandbox/latency`` ``{"ms"}``,

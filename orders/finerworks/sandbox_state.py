@@ -33,6 +33,9 @@ class SandboxState:
         self.latency_ms = 0
         self.deep_nesting_depth = 20_000  # fault "deep_nesting"
         self.huge_body_bytes = 3_000_000  # fault "huge_body"
+        # At most this many orders per list answer, cut silently (None: no cap). FinerWorks
+        # documents no cap; this is the failure a verification must not be fooled by.
+        self.list_cap: int | None = None
         self.requests: list[dict] = []
         self._lock = threading.RLock()
         self._orders: dict[str | None, dict[int, dict]] = {None: {}}
@@ -215,7 +218,8 @@ class SandboxState:
             return fid
 
     def _list_body(self, account: str | None, ids: list[int] | None) -> bytes:
-        return wire.list_body(self._list_chunks(account, ids))
+        chunks = self._list_chunks(account, ids)
+        return wire.list_body(chunks if self.list_cap is None else chunks[: self.list_cap])
 
     def _fault_list_body(self, fault: str, account: str | None, ids: list[int] | None) -> bytes:
         """The 200 success answer of a ``LIST_BODY_FAULTS`` mode."""

@@ -59,7 +59,10 @@ def bulk_deletion_create(
     if not user_can_delete_at_finerworks(user):
         raise PermissionDenied("You may not delete orders at FinerWorks.")
     scoped = pending_orders_for_user(user).filter(
-        state=PendingOrder.State.PENDING, pk__in=orders.values("pk")
+        # An id FinerWorks cannot take (a mirror from before records were checked) is left out.
+        state=PendingOrder.State.PENDING,
+        pk__in=orders.values("pk"),
+        fulfillment_id__gt=0,
     )
     with transaction.atomic():
         deletion = BulkDeletion.objects.create(

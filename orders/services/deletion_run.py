@@ -123,10 +123,19 @@ def _run_accounts(fence: RunFence) -> str:
     return stop_reason if unsent else ""
 
 
-def _refused(fence: RunFence, account, items, reason: str) -> bool:
-    """Refuse what is left for this account, audited; True if there was a refusal."""
+def _refused(fence: RunFence, account, items, reason: str, *, in_flight=False) -> bool:
+    """Refuse what is left for this account, audited; True if there was a refusal. With
+    in_flight, orders a dead run sent are not re-listed for this user either."""
     if not reason:
         return False
+    if in_flight:
+        with fence.guard():
+            items_move(
+                items,
+                sources=[Outcome.SENDING],
+                target=Outcome.UNVERIFIED,
+                note=f"Sent by an earlier run, not verified: {reason}",
+            )
     ids = list(items.filter(outcome=Outcome.SELECTED).values_list("fulfillment_id", flat=True))
     if ids:
         delete_refusal_record(
@@ -150,7 +159,7 @@ def _run_account(fence: RunFence, account, items) -> None:
 
     key = account.account_key or None
     # Checked again at run time: a grant may have been revoked since confirmation.
-    if _refused(fence, account, items, fence.refusal(account)):
+    if _refused(fence, account, items, fence.refusal(account), in_flight=True):
         return
     # A previous run may have died after sending: verify those before anything else. What
     # FinerWorks still lists was never applied, so it goes back to be sent once more.
@@ -173,7 +182,8 @@ def _run_account(fence: RunFence, account, items) -> None:
     if fence.cancel_requested():
         _not_sent(fence, items, "Cancelled.")
         return
-    if _refused(fence, account, items, account_key_refusal(account=account, acting_user=None)):
+    refusal = account_key_refusal(account=account, acting_user=fence.acting_user)
+    if _refused(fence, account, items, refusal):
         return
     try:
         listing = _preflight(fence, account, items, client("preflight"), to_check, key)

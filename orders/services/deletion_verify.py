@@ -55,9 +55,9 @@ class Listing:
         self.largest_answer = 0
 
 
-def listed_ids(fence, client, fids: list[int], key, chunk_size: int = LIST_CHUNK) -> Listing:
+def listed_ids(fence, client, fids: list[int], key, chunk_size: int | None = None) -> Listing:
     listing = Listing()
-    for chunk in chunked(fids, max(1, chunk_size)):
+    for chunk in chunked(fids, max(1, chunk_size or LIST_CHUNK)):
         # A long pre-flight or verification is a sign of life too (see bulk_deletion_requeue).
         with fence.guard():
             pass

@@ -62,7 +62,8 @@ class SyncSummary:
             )
         if self.skipped:
             shown = "; ".join(self.skipped[:5]) + ("; ..." if len(self.skipped) > 5 else "")
-            text += f"; {len(self.skipped)} records skipped ({shown})"
+            n = len(self.skipped)
+            text += f"; {n} record{'s' if n > 1 else ''} skipped ({shown})"
         if not self.complete:
             text += "; nothing marked gone, as the answer was not complete"
         return text
@@ -111,6 +112,11 @@ def _sync_account(account: FinerWorksAccount, acting_user) -> SyncSummary:
     return summary
 
 
+def _has_delegated() -> bool:
+    # Most shops have only their own account: then no listing can overlap another's.
+    return FinerWorksAccount.objects.filter(account_key__isnull=False).exists()
+
+
 def _refuse(account, acting_user, summary: SyncSummary, reason: str) -> None:
     summary.refused = reason
     finerworks_call_refusal_record(
@@ -123,6 +129,7 @@ def _refuse(account, acting_user, summary: SyncSummary, reason: str) -> None:
 
 
 def _sync_listed(account: FinerWorksAccount, acting_user, summary: SyncSummary) -> None:
+    account.refresh_from_db()  # its key's verification may have changed since it was read
     if refusal := account_key_refusal(account=account, acting_user=acting_user):
         _refuse(account, acting_user, summary, refusal)
         return
@@ -133,7 +140,7 @@ def _sync_listed(account: FinerWorksAccount, acting_user, summary: SyncSummary) 
     del response  # the orders live on in the snapshot only
     summary.skipped = snapshot.skipped
     summary.complete = snapshot.complete
-    held = accounts_holding(snapshot.listed, besides=account)
+    held = accounts_holding(snapshot.listed, besides=account) if _has_delegated() else {}
     if held and not account.is_owner:
         shared = sorted({fid for fids in held.values() for fid in fids})
         accounts_mark_not_honoured([account.pk, *held], shared)

@@ -109,15 +109,21 @@ def snapshot_apply(account: FinerWorksAccount, snapshot: Snapshot, summary) -> N
     now = timezone.now()
     rows = PendingOrder.objects.filter(account=account)
     known = {}  # fulfillment_id -> (pk, raw_hash, state)
-    for pk, fid, digest, state in rows.values_list(
-        "pk", "fulfillment_id", "raw_hash", "state"
+    settled_since = set()  # left pending after the listing: this snapshot cannot speak for them
+    for pk, fid, digest, state, changed_at in rows.values_list(
+        "pk", "fulfillment_id", "raw_hash", "state", "state_changed_at"
     ).iterator(chunk_size=5000):
+        if state != PendingOrder.State.PENDING and changed_at and changed_at >= snapshot.listed_at:
+            settled_since.add(fid)
+            continue
         if fid in snapshot.listed or state == PendingOrder.State.PENDING:
             known[fid] = (pk, digest, state)
 
     upserts = []  # (fulfillment_id, record JSON, digest) of new and changed orders
     revived_pks, deleted_pks = [], []
     for fid, record_json in snapshot.records.items():
+        if fid in settled_since:
+            continue
         digest = _digest(record_json)
         existing = known.get(fid)
         if existing is not None and existing[1] == digest and existing[2] == "pending":
@@ -145,7 +151,7 @@ def snapshot_apply(account: FinerWorksAccount, snapshot: Snapshot, summary) -> N
         for start in range(0, len(upserts), BATCH_SIZE):
             _upsert(account, upserts[start : start + BATCH_SIZE], now, snapshot.listed_at)
         summary.gone = _mark_gone(rows, gone_pks, now, snapshot.listed_at)
-        revived = rows.filter(pk__in=revived_pks, state=PendingOrder.State.PENDING)
+        revived = rows.filter(state=PendingOrder.State.PENDING)  # the upsert's WHERE let them
         for start in range(0, len(revived_pks), BATCH_SIZE):
             revived.filter(pk__in=revived_pks[start : start + BATCH_SIZE]).update(
                 state_changed_at=now

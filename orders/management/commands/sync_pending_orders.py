@@ -28,4 +28,4 @@ class Command(BaseCommand):
             self.stdout.write(str(summary))
         failed = [s for s in summaries if not s.ok]
         if failed:
-            raise CommandError(f"Sync failed for {len(failed)} account(s): {failed[0].error}")
+            raise CommandError(f"Sync failed or refused for {len(failed)} account(s): {failed[0]}")

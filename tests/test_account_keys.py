@@ -1,0 +1,182 @@
+"""An account_key FinerWorks ignores must never let fwadmin mirror or delete the owner's
+orders under another account's name: the sync, the confirmation and the run each refuse it."""
+
+from http import HTTPStatus
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from orders.models import BulkDeletion, FinerWorksAccount, FinerWorksCall, PendingOrder
+from orders.services import (
+    bulk_deletion_confirm,
+    bulk_deletion_create,
+    bulk_deletion_run,
+    pending_orders_sync,
+)
+from orders.services.sync_apply import mirrored_fields, record_hash
+from tests.helpers import DELETE, sent_ids
+
+pytestmark = pytest.mark.django_db(transaction=True)
+Verification = FinerWorksAccount.Verification
+KEY = "33333333-4444-4555-8666-777777777777"
+
+
+@pytest.fixture
+def delegated(fw, owner_account):
+    fw.add_account(KEY)
+    return FinerWorksAccount.objects.create(
+        name="Delegated A", account_key=KEY, verification=Verification.VERIFIED
+    )
+
+
+def refusals(account):
+    return FinerWorksCall.objects.filter(account=account, outcome="refused")
+
+
+def test_a_sync_refuses_a_delegated_snapshot_that_is_the_owners_listing(fw, delegated):
+    """The key was once verified, then FinerWorks stopped honouring it: the delegated
+    listing now holds the owner's ids, so nothing of it is mirrored."""
+    owner_records = fw.seed(5, seed=1)
+    fw.account_keys_allowed = False
+
+    owner, acct = pending_orders_sync()
+
+    assert owner.ok and owner.new == 5
+    assert not acct.ok and "Sync refused, nothing changed" in str(acct)
+    assert "ignores the key" in str(acct)
+    assert not PendingOrder.objects.filter(account=delegated).exists()
+    delegated.refresh_from_db()
+    assert delegated.verification == Verification.NOT_HONOURED
+    assert f"#{owner_records[0]['fulfillment_id']}" in delegated.verification_note
+    [refusal] = refusals(delegated)
+    assert refusal.endpoint == "list_pending_orders" and refusal.purpose == "sync"
+
+
+def test_a_never_verified_key_is_proven_before_its_first_sync(fw, owner_account):
+    fw.seed(3, seed=1)
+    fw.account_keys_allowed = False
+    fw.add_account(KEY)
+    acct = FinerWorksAccount.objects.create(name="Delegated A", account_key=KEY)
+
+    summaries = pending_orders_sync()
+
+    assert [s.ok for s in summaries] == [True, False]
+    acct.refresh_from_db()
+    assert acct.verification == Verification.NOT_HONOURED
+    assert not PendingOrder.objects.filter(account=acct).exists()
+    checks = FinerWorksCall.objects.filter(account=acct, purpose="account_check")
+    assert [c.request_payload.get("account_key") for c in checks.order_by("id")] == [KEY, None]
+
+
+def test_an_account_found_ignored_is_not_synced_again_until_verified(fw, delegated):
+    FinerWorksAccount.objects.filter(pk=delegated.pk).update(verification=Verification.NOT_HONOURED)
+    fw.reset_requests()
+
+    [summary] = pending_orders_sync(account=delegated)
+
+    assert not summary.ok and "ignores this account's key" in str(summary)
+    assert fw.requests == []  # not even a list call with the key
+    assert refusals(delegated).count() == 1
+
+
+def test_an_honoured_key_syncs_its_own_orders(fw, delegated):
+    fw.seed(2, seed=1)
+    mine = fw.seed(3, seed=2, account_key=KEY)
+
+    owner, acct = pending_orders_sync()
+
+    assert owner.ok and acct.ok and acct.new == 3
+    mirrored = set(PendingOrder.objects.filter(account=delegated).values_list("fulfillment_id"))
+    assert mirrored == {(r["fulfillment_id"],) for r in mine}
+
+
+def mirror_owner_orders_as(account, records):
+    """What the previous version did with an ignored key: the owner's orders mirrored under
+    the delegated account (and its verification falsely said Verified)."""
+    now = timezone.now()
+    for record in records:
+        PendingOrder.objects.create(
+            account=account,
+            fulfillment_id=record["fulfillment_id"],
+            raw=record,
+            raw_hash=record_hash(record),
+            first_seen_at=now,
+            last_seen_at=now,
+            **mirrored_fields(record),
+        )
+    return list(PendingOrder.objects.filter(account=account))
+
+
+def test_a_deletion_for_an_ignored_key_sends_nothing_and_is_refused_and_audited(
+    fw, delegated, deleter, grant
+):
+    """The reported bug: the delete hit the owner's order and was reported as verified for
+    the delegated account. Now the pre-flight lists the same ids without the key too."""
+    owner_records = fw.seed(2, seed=1)
+    fw.account_keys_allowed = False
+    orders = mirror_owner_orders_as(delegated, owner_records)
+    grant(deleter, delegated)
+    deletion = bulk_deletion_create(user=deleter, orders=PendingOrder.objects.all())
+    bulk_deletion_confirm(deletion=deletion, user=deleter)
+
+    bulk_deletion_run(deletion=deletion, acting_user=deleter)
+
+    assert sent_ids(fw) == []
+    assert fw.listed_ids(None) == {r["fulfillment_id"] for r in owner_records}
+    deletion.refresh_from_db()
+    assert set(deletion.items.values_list("outcome", flat=True)) == {"not_sent"}
+    assert not PendingOrder.objects.filter(pk__in=[o.pk for o in orders], state="deleted")
+    [refusal] = refusals(delegated).filter(bulk_deletion=deletion)
+    assert refusal.endpoint == DELETE
+    assert sorted(refusal.request_payload["ids"]) == sorted(o.fulfillment_id for o in orders)
+    delegated.refresh_from_db()
+    assert delegated.verification == Verification.NOT_HONOURED
+
+
+def test_no_tick_overrides_a_key_found_ignored(client, fw, delegated, deleter, grant):
+    fw.seed(2, seed=2, account_key=KEY)
+    pending_orders_sync()
+    grant(deleter, delegated)
+    FinerWorksAccount.objects.filter(pk=delegated.pk).update(verification=Verification.NOT_HONOURED)
+    client.force_login(deleter)
+    created = client.post(
+        reverse("orders:deletion_create"),
+        {"orders": list(PendingOrder.objects.values_list("pk", flat=True))},
+    )
+    page = client.get(created.url)
+    assert "FinerWorks ignores this key" in page.content.decode()
+
+    refused = client.post(created.url, {"confirm": "yes", "acknowledge_unverified": "on"})
+
+    assert refused.status_code == HTTPStatus.BAD_REQUEST
+    assert "ignores the account key of Delegated A" in refused.content.decode()
+    assert sent_ids(fw) == []
+    assert BulkDeletion.objects.get().state == BulkDeletion.State.AWAITING
+    assert refusals(delegated).filter(endpoint=DELETE).count() == 1
+
+
+def test_the_service_refuses_an_ignored_key_at_confirmation_too(fw, delegated, deleter, grant):
+    fw.seed(1, seed=2, account_key=KEY)
+    pending_orders_sync()
+    grant(deleter, delegated)
+    deletion = bulk_deletion_create(user=deleter, orders=PendingOrder.objects.all())
+    FinerWorksAccount.objects.filter(pk=delegated.pk).update(verification=Verification.NOT_HONOURED)
+
+    with pytest.raises(ValidationError, match="ignores the account key"):
+        bulk_deletion_confirm(
+            deletion=deletion, user=deleter, unverified_accounts_acknowledged=True
+        )
+    assert not PendingOrder.objects.filter(claimed_by__isnull=False).exists()
+
+
+def test_an_owner_snapshot_exposes_a_delegated_mirror_of_the_owners_orders(fw, delegated):
+    owner_records = fw.seed(2, seed=1)
+    mirror_owner_orders_as(delegated, owner_records)
+
+    [owner] = pending_orders_sync(account=FinerWorksAccount.objects.get(account_key=None))
+
+    assert owner.ok and owner.new == 2
+    delegated.refresh_from_db()
+    assert delegated.key_ignored
