@@ -5,8 +5,13 @@ e-mails also show every frame's local variables, including those of requests/url
 they hold the auth headers. Any local whose text contains a secret value is masked here.
 """
 
+import re
+
 from django.conf import settings
 from django.views.debug import SafeExceptionReporterFilter
+
+# The password in a URL such as DATABASE_URL: scheme://user:PASSWORD@host
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@/\s]+@")
 
 
 def _secrets() -> list[str]:
@@ -19,6 +24,14 @@ def _secrets() -> list[str]:
 
 
 class SecretRedactingFilter(SafeExceptionReporterFilter):
+    def cleanse_setting(self, key, value):
+        """Settings and request.META (which holds the environment under runserver and
+        some servers): a URL's password is masked, whatever the name it is under."""
+        value = super().cleanse_setting(key, value)
+        if isinstance(value, str) and "://" in value:
+            value = _URL_PASSWORD.sub(rf"\1{self.cleansed_substitute}@", value)
+        return value
+
     def get_traceback_frame_variables(self, request, tb_frame):
         secrets = _secrets()
         variables = super().get_traceback_frame_variables(request, tb_frame)

@@ -162,6 +162,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Behind a reverse proxy: its address(es), so the lockout keys on the real client address
+# taken from X-Forwarded-For (trusted only from these). Empty: REMOTE_ADDR as it is.
+FWADMIN_TRUSTED_PROXIES = env.list("FWADMIN_TRUSTED_PROXIES", default=[])
+AXES_CLIENT_IP_CALLABLE = "fwadmin.client_ip.client_ip"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "orders:list"
@@ -173,7 +177,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"orders": {"handlers": ["console"], "level": "INFO"}},
+    "loggers": {
+        "orders": {"handlers": ["console"], "level": "INFO"},
+        # A 500 with DEBUG off: its traceback to stderr (gunicorn's error log), not nowhere.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
 }
 
 # Deletions run in a worker (`python manage.py db_worker`) off a database queue.
@@ -196,3 +204,5 @@ if FINERWORKS_MAX_RESPONSE_MB < 1:
 FWADMIN_MIRROR_STALE_AFTER_MINUTES = env.int("FWADMIN_MIRROR_STALE_AFTER_MINUTES", default=60)
 # Deletions larger than this (or chosen by filter) need the count typed and a reason.
 FWADMIN_CONFIRM_TYPED_ABOVE = env.int("FWADMIN_CONFIRM_TYPED_ABOVE", default=100)
+# A draft (a frozen selection awaiting its "yes") expires after this many minutes.
+FWADMIN_DRAFT_EXPIRES_MINUTES = env.int("FWADMIN_DRAFT_EXPIRES_MINUTES", default=30)

@@ -1,10 +1,13 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="orders:list", permanent=False)),
-    path("accounts/", include("django.contrib.auth.urls")),
+    # No password reset: fwadmin sends no e-mail (an administrator runs changepassword).
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("orders/", include("orders.urls")),
 ]

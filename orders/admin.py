@@ -3,9 +3,8 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
-from django.template.response import TemplateResponse
+from django.http import HttpResponseRedirect
 from django.urls import reverse
-from django.utils.html import format_html
 
 from . import permissions, selectors, services
 from .models import (
@@ -16,7 +15,7 @@ from .models import (
     FinerWorksCall,
     PendingOrder,
 )
-from .tasks import bulk_deletion_enqueue
+from .text import isolated
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -33,12 +32,24 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class GrantedAccountFilter(admin.RelatedFieldListFilter):
+    """The account filter lists only accounts the user may see (never another's name)."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(a.pk, str(a)) for a in permissions.accounts_for_user(request.user)]
+
+    def has_output(self):
+        # Django hides a filter with one choice and then ignores its value in the URL too:
+        # a shared link filtered on someone else's account would select all of one's own.
+        return super().has_output() or self.lookup_val is not None
+
+
 @admin.register(PendingOrder)
 class PendingOrderAdmin(ReadOnlyAdmin):
     list_display = (
         "fulfillment_id",
-        "order_po",
-        "recipient_name",
+        "po",
+        "recipient",
         "account",
         "source",
         "shipping_code",
@@ -47,7 +58,13 @@ class PendingOrderAdmin(ReadOnlyAdmin):
         "state",
         "first_seen_at",
     )
-    list_filter = ("state", "account", "source", "shipping_code", "test_mode")
+    list_filter = (
+        "state",
+        ("account", GrantedAccountFilter),
+        "source",
+        "shipping_code",
+        "test_mode",
+    )
     search_fields = ("order_po", "recipient_name", "recipient_email", "=fulfillment_id")
     list_select_related = ("account",)
     actions = ["delete_at_finerworks"]
@@ -55,6 +72,14 @@ class PendingOrderAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         return selectors.pending_orders_for_user(request.user).select_related("account")
+
+    @admin.display(description="Order PO", ordering="order_po")
+    def po(self, order):
+        return isolated(order.order_po)
+
+    @admin.display(description="Recipient", ordering="recipient_name")
+    def recipient(self, order):
+        return isolated(order.recipient_name)
 
     def has_delete_at_finerworks_permission(self, request):
         return permissions.user_can_delete_at_finerworks(request.user)
@@ -64,64 +89,58 @@ class PendingOrderAdmin(ReadOnlyAdmin):
         description="Delete selected orders at FinerWorks",
     )
     def delete_at_finerworks(self, request, queryset):
-        """Two steps like Django's delete_selected: confirm, then post=yes runs it."""
-        pending = queryset.filter(state=PendingOrder.State.PENDING)
-        if request.POST.get("post") == "yes":
-            return self._perform_deletion(request, pending)
-        accounts = services.mirror_staleness(
-            FinerWorksAccount.objects.filter(pk__in=pending.values("account_id"))
-        )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Delete orders at FinerWorks?",
-            "opts": self.model._meta,
-            "orders": pending.order_by("account__name", "fulfillment_id")[:500],
-            "count": pending.count(),
-            "skipped": queryset.count() - pending.count(),
-            "accounts": accounts,
-            "needs_ack": any(a.account.needs_verification for a in accounts),
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            "selected_ids": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-            "select_across": request.POST.get("select_across", "0"),
-        }
-        return TemplateResponse(
-            request, "admin/orders/delete_at_finerworks_confirmation.html", context
-        )
-
-    def _perform_deletion(self, request, pending):
+        """The dashboard's flow, not a second one: the selection is frozen in a draft by the
+        same start service, and its confirmation page (typed count and reason for large or
+        select-all deletions, the per-account checks) sends exactly what it shows."""
+        select_across = request.POST.get("select_across") == "1"
+        selected = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
+        if select_across and self._refuse_ungranted_filter(request):
+            return None
         try:
-            deletion = services.bulk_deletion_create(
-                user=request.user,
-                orders=pending,
-                via="admin",
-                scope_description="orders selected in the admin",
-            )
-            services.bulk_deletion_confirm(
-                deletion=deletion,
-                user=request.user,
-                unverified_accounts_acknowledged=request.POST.get("acknowledge_unverified") == "on",
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-            self.message_user(request, text, messages.ERROR)
+            if select_across:
+                deletion = services.bulk_deletion_start(
+                    user=request.user,
+                    via="admin",
+                    orders=queryset,
+                    by_filter=True,
+                    scope_description="all orders matching the admin's filters",
+                    return_url=request.get_full_path(),
+                )
+            else:
+                deletion = services.bulk_deletion_start(
+                    user=request.user,
+                    via="admin",
+                    ids=_ids(selected),
+                    scope_description="orders ticked in the admin",
+                    return_url=request.get_full_path(),
+                )
+        except PermissionDenied as exc:
+            self.message_user(request, f"{exc} Nothing was selected.", messages.ERROR)
             return None
-        bulk_deletion_enqueue(deletion)
-        deletion.refresh_from_db()
-        if not deletion.is_done:
-            url = reverse("orders:deletion_detail", args=[deletion.pk])
-            self.message_user(
-                request,
-                format_html(
-                    'Deletion #{} is queued: <a href="{}">follow its progress</a>.',
-                    deletion.pk,
-                    url,
-                ),
-                messages.INFO,
-            )
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
             return None
-        for level, text in services.bulk_deletion_report(deletion):
-            self.message_user(request, text, level)
-        return None
+        return HttpResponseRedirect(reverse("orders:deletion_confirm", args=[deletion.pk]))
+
+    def _refuse_ungranted_filter(self, request) -> bool:
+        """A select-all filtered on an account the user may not act for: refused, audited
+        (as the dashboard does), rather than an empty selection without a trace."""
+        wanted = _ids([request.GET.get("account__id__exact", "")])
+        if not wanted or permissions.accounts_for_user(request.user).filter(pk=wanted[0]):
+            return False
+        account = FinerWorksAccount.objects.filter(pk=wanted[0]).first()
+        if account is not None:
+            reason = f"{request.user} tried to select all orders of ungranted account {account}."
+            services.delete_refusal_record(user=request.user, account=account, reason=reason)
+        self.message_user(
+            request, "The filter names an account you may not act for.", messages.ERROR
+        )
+        return True
+
+
+def _ids(values) -> list[int]:
+    """Posted checkbox values as ids; anything else cannot name an order."""
+    return sorted({int(v) for v in values if v.isascii() and v.isdigit() and len(v) <= 18})
 
 
 class AccountGrantInline(admin.TabularInline):
@@ -132,10 +151,27 @@ class AccountGrantInline(admin.TabularInline):
 
 @admin.register(FinerWorksAccount)
 class FinerWorksAccountAdmin(admin.ModelAdmin):
-    list_display = ("name", "account_key", "verification", "verified_at", "last_synced_at")
+    """Accounts the user may see; keys and Verify only for those who may change accounts."""
+
+    list_display = ("name", "verification", "verified_at", "last_synced_at")
     readonly_fields = ("last_synced_at", "verification", "verified_at", "verification_note")
     inlines = [AccountGrantInline]
     actions = ["verify_account_key"]
+
+    def get_queryset(self, request):
+        return permissions.accounts_for_user(request.user)
+
+    def get_list_display(self, request):
+        if self.has_change_permission(request):
+            return ("name", "account_key", *self.list_display[1:])
+        return self.list_display
+
+    def get_fields(self, request, obj=None):
+        fields = ["name", "account_key", *self.readonly_fields]
+        return fields if self.has_change_permission(request, obj) else ["name", *fields[2:]]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if self.has_change_permission(request, obj) else []
 
     def has_add_permission(self, request):
         return request.user.is_superuser
@@ -146,7 +182,7 @@ class FinerWorksAccountAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Verify FinerWorks honours the account key")
+    @admin.action(permissions=["change"], description="Verify FinerWorks honours the account key")
     def verify_account_key(self, request, queryset):
         for account in queryset:
             try:
@@ -182,7 +218,7 @@ class FinerWorksCallAdmin(ReadOnlyAdmin):
         "attempt",
         "bulk_deletion",
     )
-    list_filter = ("endpoint", "outcome", "purpose", "account")
+    list_filter = ("endpoint", "outcome", "purpose", ("account", GrantedAccountFilter))
     search_fields = ("reference_id", "acting_username", "status_message")
     list_select_related = ("account", "bulk_deletion")
 

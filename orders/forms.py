@@ -209,7 +209,9 @@ class CallFilterForm(forms.Form):
     user = forms.CharField(required=False, max_length=150)
     account = forms.ModelChoiceField(queryset=None, required=False, empty_label="All accounts")
     date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    deletion = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    deletion = forms.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce, Collate, Upper
 from django.utils import timezone
 
 from orders.deletion_states import DeletionState, ItemOutcome, is_terminal
+from orders.text import visible_controls
 
 
 class FinerWorksAccount(models.Model):
@@ -222,7 +223,8 @@ class PendingOrder(models.Model):
         permissions = [("delete_at_finerworks", "Can delete pending orders at FinerWorks")]
 
     def __str__(self):
-        return f"#{self.fulfillment_id} {self.order_po} ({self.account})"
+        # Shown by the admin in labels and titles: bidi controls made visible (orders.text).
+        return visible_controls(f"#{self.fulfillment_id} {self.order_po} ({self.account})")
 
 
 class BulkDeletion(models.Model):
@@ -251,6 +253,9 @@ class BulkDeletion(models.Model):
     error_message = models.TextField(blank=True)
     cancel_requested = models.BooleanField(
         default=False, help_text="Stop between chunks; the chunk in flight is still verified."
+    )
+    return_url = models.CharField(
+        max_length=2000, blank=True, help_text="Where the selection was made (back button)."
     )
     run_attempt = models.PositiveIntegerField(
         default=0,

@@ -3,7 +3,7 @@ page costs what the first one does."""
 
 import base64
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 from django.contrib.humanize.templatetags.humanize import naturaltime
@@ -30,9 +30,24 @@ def decode_cursor(text: str, ordering: list[str]) -> list | None:
         if not isinstance(raw, list) or len(raw) != len(names):
             return None
         values = [selectors.order_field(n).to_python(v) for n, v in zip(names, raw, strict=True)]
-    except (ValueError, TypeError, ValidationError):
+    except (ValueError, TypeError, OverflowError, ValidationError):  # e.g. Infinity, 1e999
         return None
-    return None if any(v is None for v in values) else values
+    try:
+        return [_storable(v) for v in values]
+    except (ValueError, OverflowError):
+        return None
+
+
+def _storable(value):
+    """A cursor value as the database can compare it, or ValueError: never a number beyond
+    64 bits, a NUL in text (PostgreSQL refuses both) or a time outside UTC's range."""
+    if value is None or (isinstance(value, int) and not -(2**63) <= value < 2**63):
+        raise ValueError(value)
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("NUL")
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC)  # OverflowError past year 9999 or before year 1
+    return value
 
 
 class OrderPage:
@@ -78,6 +93,10 @@ class OrderPage:
         if before is not None:
             backwards = selectors.beyond(orders, self.ordering, before, after=False)
             rows = list(backwards.reverse()[: size + 1])
+            if not rows:  # every earlier row has gone since the link was made: page 1
+                rows = list(orders[: size + 1])
+                self.number, self.has_previous, self.has_next = 1, False, len(rows) > size
+                return rows[:size]
             self.has_previous, self.has_next = len(rows) > size, True
             self.number = number if self.has_previous else 1
             return rows[:size][::-1]

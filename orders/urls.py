@@ -15,6 +15,11 @@ urlpatterns = [
         views.DeletionConfirmView.as_view(),
         name="deletion_confirm",
     ),
+    path(
+        "deletions/<int:pk>/discard/",
+        views.DeletionDiscardView.as_view(),
+        name="deletion_discard",
+    ),
     path("deletions/<int:pk>/cancel/", views.DeletionCancelView.as_view(), name="deletion_cancel"),
     path(
         "deletions/<int:pk>/progress.json",

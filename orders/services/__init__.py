@@ -11,7 +11,14 @@ from .deletion import (
     bulk_deletion_requeue,
     delete_refusal_record,
 )
+from .deletion_drafts import (
+    bulk_deletion_discard,
+    bulk_deletion_draft_expire,
+    bulk_deletion_still_pending,
+    draft_for_user,
+)
 from .deletion_run import bulk_deletion_run
+from .deletion_start import bulk_deletion_start
 from .deletion_status import bulk_deletion_progress, bulk_deletion_report, bulk_deletion_totals
 from .sync import SyncSummary, pending_orders_sync
 
@@ -22,6 +29,11 @@ __all__ = [
     "bulk_deletion_cancel",
     "bulk_deletion_confirm",
     "bulk_deletion_create",
+    "bulk_deletion_discard",
+    "bulk_deletion_draft_expire",
+    "bulk_deletion_start",
+    "bulk_deletion_still_pending",
+    "draft_for_user",
     "bulk_deletion_progress",
     "bulk_deletion_report",
     "bulk_deletion_requeue",

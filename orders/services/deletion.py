@@ -16,6 +16,7 @@ from orders.permissions import user_can_delete_at_finerworks, user_may_act_for
 from orders.selectors import pending_orders_for_user
 
 from .audit import finerworks_call_refusal_record
+from .deletion_drafts import draft_check
 
 Outcome = BulkDeletionItem.Outcome
 State = BulkDeletion.State
@@ -119,6 +120,7 @@ def bulk_deletion_confirm(
     """
     if deletion.created_by_id != user.pk or not user_can_delete_at_finerworks(user):
         raise PermissionDenied("Only the person who prepared this deletion may confirm it.")
+    draft_check(deletion)
     accounts = bulk_deletion_accounts(deletion)
     forbidden = [a for a in accounts if not user_may_act_for(user, a)]
     for account in forbidden:

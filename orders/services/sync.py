@@ -69,19 +69,21 @@ class SyncSummary:
         return text
 
 
-def _accounts(account: FinerWorksAccount | None) -> list[FinerWorksAccount]:
+def _accounts(account, accounts) -> list[FinerWorksAccount]:
     if account is not None:
         return [account]
-    account_owner_get_or_create()
+    account_owner_get_or_create()  # before `accounts` (a lazy queryset) is read
+    if accounts is None:
+        accounts = FinerWorksAccount.objects.all()
     # The owner first: each delegated snapshot is checked against the owner's fresh mirror.
-    accounts = FinerWorksAccount.objects.order_by("name")
-    return sorted(accounts, key=lambda a: not a.is_owner)
+    return sorted(accounts.order_by("name"), key=lambda a: not a.is_owner)
 
 
 def pending_orders_sync(
-    *, account: FinerWorksAccount | None = None, acting_user=None
+    *, account: FinerWorksAccount | None = None, accounts=None, acting_user=None
 ) -> list[SyncSummary]:
-    """List every pending order of each account (all when none given) and mirror it.
+    """List every pending order of each account (one, the queryset `accounts`, or all when
+    none given) and mirror it.
 
     FinerWorks sees one list_pending_orders call per account (plus allowed retries, and the
     two calls of a key check for a delegated account never proven honoured); each attempt
@@ -89,7 +91,7 @@ def pending_orders_sync(
     does not stop the others.
     """
     summaries = []
-    for acct in _accounts(account):
+    for acct in _accounts(account, accounts):
         summary = _sync_account(acct, acting_user)
         summaries.append(summary)
         if isinstance(summary.error, CredentialsRejected):

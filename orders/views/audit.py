@@ -24,6 +24,7 @@ class CallListView(CanViewAudit, TemplateView):
         page = Paginator(calls, 50).get_page(self.request.GET.get("page"))
         return super().get_context_data(
             form=form,
+            deletion_id=form.cleaned_data.get("deletion"),
             page=page,
             page_query=query_without(self.request.GET, "page"),
             **kwargs,
@@ -61,8 +62,20 @@ class CallCsvView(CanViewAudit, View):
         writer = csv.writer(response)
         writer.writerow(CSV_COLUMNS)
         for row in calls.values_list(*CSV_COLUMNS).iterator(chunk_size=2000):
-            writer.writerow([json.dumps(v) if isinstance(v, dict) else v for v in row])
+            writer.writerow([csv_cell(json.dumps(v) if isinstance(v, dict) else v) for v in row])
         return response
+
+
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """The value as a CSV cell no spreadsheet will run: text that could start a formula gets
+    a leading apostrophe (numbers stay numbers)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 class CallDetailView(CanViewAudit, DetailView):

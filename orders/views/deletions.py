@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -33,45 +33,36 @@ class DeletionCreateView(CanDelete, View):
             for error in selection.errors.values():
                 messages.error(request, " ".join(error))
             return redirect(_list_url(request.POST))
-        scoped = selectors.pending_orders_for_user(user)
-        if selection.cleaned_data["select_all"]:
-            filters = OrderFilterForm(request.POST, user=user)
-            if not filters.is_valid():
-                if "account" in filters.errors:
-                    _refuse_filter_account(user, request.POST.get("account"))
-                    raise PermissionDenied("The filter names an account you may not act for.")
-                messages.error(request, "The filter is not valid; nothing was selected.")
-                return redirect(_list_url(request.POST))
-            orders = filters.filter(scoped)
-            scope = f"all orders matching {filters.describe()}"
-            by_filter = True
-        else:
-            ids = selection.cleaned_data["orders"]
-            foreign = PendingOrder.objects.filter(pk__in=ids).exclude(pk__in=scoped.values("pk"))
-            if foreign.exists():
-                _refuse_foreign(user, foreign)
-                raise PermissionDenied(
-                    "Some selected orders belong to accounts you may not act for."
-                )
-            orders = scoped.filter(pk__in=ids)
-            scope = "orders ticked by hand"
-            by_filter = False
+        back = _list_url(request.POST)
         try:
-            deletion = services.bulk_deletion_create(
-                user=user, orders=orders, scope_description=scope, by_filter=by_filter
-            )
+            if selection.cleaned_data["select_all"]:
+                filters = OrderFilterForm(request.POST, user=user)
+                if not filters.is_valid():
+                    if "account" in filters.errors:
+                        _refuse_filter_account(user, request.POST.get("account"))
+                        raise PermissionDenied("The filter names an account you may not act for.")
+                    messages.error(request, "The filter is not valid; nothing was selected.")
+                    return redirect(back)
+                deletion = services.bulk_deletion_start(
+                    user=user,
+                    via="dashboard",
+                    orders=filters.filter(selectors.pending_orders_for_user(user)),
+                    by_filter=True,
+                    scope_description=f"all orders matching {filters.describe()}",
+                    return_url=back,
+                )
+            else:
+                deletion = services.bulk_deletion_start(
+                    user=user,
+                    via="dashboard",
+                    ids=selection.cleaned_data["orders"],
+                    scope_description="orders ticked by hand",
+                    return_url=back,
+                )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-            return redirect(_list_url(request.POST))
+            return redirect(back)
         return redirect("orders:deletion_confirm", pk=deletion.pk)
-
-
-def _refuse_foreign(user, foreign) -> None:
-    by_account = {}
-    for order in foreign.select_related("account"):
-        by_account.setdefault(order.account, []).append(order.fulfillment_id)
-    for account, fids in by_account.items():
-        services.delete_refusal_record(user=user, account=account, ids=fids)
 
 
 def _refuse_filter_account(user, account_id) -> None:
@@ -94,26 +85,36 @@ class DeletionMixin:
         return get_object_or_404(selectors.bulk_deletions_for_user(self.request.user), pk=pk)
 
 
-class DeletionConfirmView(CanDelete, DeletionMixin, TemplateView):
+class DeletionConfirmView(CanDelete, TemplateView):
+    """The draft's one "yes". Only its creator ever sees it (anyone else: 404)."""
+
     template_name = "orders/deletion_confirm.html"
 
+    def get_draft(self, pk) -> BulkDeletion:
+        deletion = services.draft_for_user(self.request.user, pk)
+        if deletion is None:
+            raise Http404("No such deletion.")
+        return deletion
+
     def get(self, request, pk):
-        deletion = self.get_deletion(pk)
+        deletion = self.get_draft(pk)
+        if services.bulk_deletion_draft_expire(deletion):
+            messages.error(request, deletion.error_message + " Nothing was sent.")
         if deletion.state != BulkDeletion.State.AWAITING:
             return redirect("orders:deletion_detail", pk=pk)
         return self.render_to_response(self.context(deletion, self.form(deletion)))
 
     def form(self, deletion, data=None):
-        count = deletion.items.count()
+        count = services.bulk_deletion_still_pending(deletion)
         needs_typing = deletion.by_filter or count > settings.FWADMIN_CONFIRM_TYPED_ABOVE
         return ConfirmDeletionForm(data, count=count, needs_typing=needs_typing)
 
     def post(self, request, pk):
-        # Looked up among the user's own deletions, not by account scope, so that a grant
-        # revoked since the confirmation page is refused and audited by the service.
-        deletion = get_object_or_404(BulkDeletion, pk=pk, created_by=request.user)
+        # The user's own deletion, not looked up by account scope: a grant revoked since
+        # the confirmation page is refused and audited by the service.
+        deletion = self.get_draft(pk)
         if deletion.state != BulkDeletion.State.AWAITING:
-            messages.info(request, "This deletion was already confirmed; it ran only once.")
+            messages.info(request, _not_awaiting(deletion))
             return redirect("orders:deletion_detail", pk=pk)
         form = self.form(deletion, request.POST)
         if not form.is_valid():
@@ -128,6 +129,9 @@ class DeletionConfirmView(CanDelete, DeletionMixin, TemplateView):
                 reason=form.cleaned_data.get("reason", ""),
             )
         except ValidationError as exc:
+            if deletion.state != BulkDeletion.State.AWAITING:  # it expired meanwhile
+                messages.error(request, " ".join(exc.messages))
+                return redirect("orders:deletion_detail", pk=pk)
             form.add_error(None, exc)
             return self.render_to_response(
                 self.context(deletion, form), status=HTTPStatus.BAD_REQUEST
@@ -149,14 +153,37 @@ class DeletionConfirmView(CanDelete, DeletionMixin, TemplateView):
         )
         accounts = services.bulk_deletion_accounts(deletion)
         counts = dict(deletion.items.values_list("account_id").annotate(n=Count("pk")).order_by())
+        frozen = sum(counts.values())
         return self.get_context_data(
             deletion=deletion,
             form=form,
             accounts=services.mirror_staleness(accounts, counts),
             items=items[:500],
             item_count=form.count,
+            frozen_count=frozen,
+            left_out=frozen - form.count,
             needs_ack=any(a.needs_verification for a in accounts),
         )
+
+
+def _not_awaiting(deletion) -> str:
+    if deletion.state == BulkDeletion.State.CANCELLED and not deletion.confirmed_at:
+        return "This selection was discarded or expired; nothing was sent."
+    return "This deletion was already confirmed; it ran only once."
+
+
+class DeletionDiscardView(CanDelete, View):
+    """ "No, take me back": the draft is discarded and the list shown as it was left."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        deletion = services.draft_for_user(request.user, pk)
+        if deletion is None:
+            raise Http404("No such deletion.")
+        back = services.bulk_deletion_discard(deletion=deletion, user=request.user)
+        messages.info(request, "Nothing was deleted; the selection was discarded.")
+        return redirect(back or "orders:list")
 
 
 class DeletionCancelView(CanDelete, DeletionMixin, View):

@@ -11,6 +11,7 @@ from django.views.generic import DetailView, TemplateView
 from orders import permissions, selectors, services
 from orders.forms import OrderFilterForm
 from orders.order_page import CURSOR_PARAMS, OrderPage, query_without, sort_headers, state_word
+from orders.permissions import accounts_for_user
 from orders.views.base import CanViewOrders, load_permissions
 
 # The list's columns, each sortable by its key (OrderFilterForm's sort choices).
@@ -85,7 +86,10 @@ class RefreshView(CanViewOrders, View):
 
     def post(self, request):
         try:
-            summaries = services.pending_orders_sync(acting_user=request.user)
+            # Only the accounts this user may see: others are neither called nor named.
+            summaries = services.pending_orders_sync(
+                accounts=accounts_for_user(request.user), acting_user=request.user
+            )
         except ImproperlyConfigured as exc:
             messages.error(request, str(exc))
             return redirect("orders:list")

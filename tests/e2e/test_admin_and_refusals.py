@@ -16,33 +16,60 @@ pytestmark = [
 DELETE = "delete_pending_orders"
 
 
-def test_admin_action_deletes_selected_orders_after_confirmation(
-    open_page, admin_user, fw, mirrored
-):
-    chosen = mirrored[:2]
-    page = open_page(admin_user)
-    page.goto("/admin/orders/pendingorder/")
-    for order in chosen:
+def apply_admin_action(page, orders) -> None:
+    """Tick the orders on the admin changelist and apply the FinerWorks delete action."""
+    for order in orders:
         page.locator(f"input[name=_selected_action][value='{order.pk}']").check()
     page.locator("select[name=action]").select_option(label="Delete selected orders at FinerWorks")
     # The apply button is "Go" in Django 5.2 and "Run" in 6.x; its name attribute is stable.
     page.locator("button[name=index]").first.click()
 
+
+def test_admin_action_leads_to_the_dashboards_confirmation_and_deletes_what_it_shows(
+    open_page, admin_user, fw, mirrored
+):
+    chosen = mirrored[:2]
+    page = open_page(admin_user)
+    page.goto("/admin/orders/pendingorder/")
+    apply_admin_action(page, chosen)
+
+    deletion = BulkDeletion.objects.get()
+    expect(page).to_have_url(re.compile(rf"/orders/deletions/{deletion.pk}/confirm/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Delete 2 orders at FinerWorks?")
     expect(page.get_by_text("FinerWorks offers no undo.")).to_be_visible()
+    expect(page.locator("table tbody tr")).to_have_count(2)
     for order in chosen:
-        expect(page.locator("#content")).to_contain_text(f"#{order.fulfillment_id}")
+        expect(page.locator("table tbody")).to_contain_text(str(order.fulfillment_id))
     assert fw.requests_for(DELETE) == []
     page.get_by_role("button", name="Yes, delete 2 orders at FinerWorks").click()
 
-    expect(page).to_have_url(re.compile(r"/admin/orders/pendingorder/$"))
-    messages = page.locator(".messagelist")
-    expect(messages).to_contain_text("2 orders deleted at FinerWorks (verified).")
+    expect(page).to_have_url(re.compile(rf"/orders/deletions/{deletion.pk}/$"))
+    expect(page.locator(".messages")).to_contain_text("2 orders deleted at FinerWorks (verified).")
     assert fw.deleted_ids == {o.fulfillment_id for o in chosen}
-    deletion = BulkDeletion.objects.get()
+    deletion.refresh_from_db()
     assert deletion.via == "admin" and deletion.state == BulkDeletion.State.FINISHED
     assert set(
         PendingOrder.objects.filter(state="deleted").values_list("fulfillment_id", flat=True)
     ) == {o.fulfillment_id for o in chosen}
+
+
+def test_no_take_me_back_returns_to_the_filtered_admin_changelist_and_sends_nothing(
+    open_page, deleter, fw, mirrored
+):
+    page = open_page(deleter)
+    page.goto("/admin/orders/pendingorder/?state__exact=pending")
+    apply_admin_action(page, mirrored[:2])
+    expect(page).to_have_url(re.compile(r"/orders/deletions/\d+/confirm/$"))
+
+    page.get_by_role("button", name="No, take me back").click()
+
+    expect(page).to_have_url(re.compile(r"/admin/orders/pendingorder/\?state__exact=pending$"))
+    expect(page.locator(".messagelist")).to_contain_text(
+        "Nothing was deleted; the selection was discarded."
+    )
+    assert BulkDeletion.objects.get().state == BulkDeletion.State.CANCELLED
+    assert fw.requests_for(DELETE) == []
+    assert PendingOrder.objects.filter(state="pending").count() == len(mirrored)
 
 
 def test_a_user_without_the_permission_sees_no_delete_control(open_page, viewer, mirrored):

@@ -55,9 +55,7 @@ class Command(BaseCommand):
                 account = finerworks_account_verify(account=account, acting_user=None)
             key = "owner, no account_key" if account.is_owner else "delegated"
             synced = account.last_synced_at or "never"
-            self.stdout.write(
-                f"  {account.name} ({key}): {account.get_verification_display()}; "
-                f"last synced {synced}"
-            )
+            state = "no key to verify" if account.is_owner else account.get_verification_display()
+            self.stdout.write(f"  {account.name} ({key}): {state}; last synced {synced}")
         if not ok:
             raise CommandError("FinerWorks check failed.")
