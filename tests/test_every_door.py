@@ -815,3 +815,30 @@ def test_the_login_pages_offer_no_forgotten_password_link(client, db, url):
     assert response.status_code == HTTPStatus.OK
     text = html(response).lower()
     assert "forgot" not in text and "password_reset" not in text
+
+
+def test_a_large_draft_shows_every_frozen_order_page_by_page(client, deleter, owner_account):
+    """What is shown is what is sent: the confirmation pages through all 600, not 500."""
+    add_orders(owner_account, 600)
+    client.force_login(deleter)
+    created = client.post(reverse("orders:deletion_create"), {"select_all": "on", "state": ""})
+    first = client.get(created.url)
+    assert first.content.decode().count('<th scope="row">') == 500
+    assert "Page 1 of 2" in first.content.decode()
+    next_query = first.context["page"].next_query
+
+    second = client.get(f"{created.url}?{next_query}")
+
+    shown = second.content.decode()
+    assert shown.count('<th scope="row">') == 100 and "Page 2 of 2" in shown
+    assert ">600<" in shown  # the last frozen id
+
+
+def test_the_deletion_and_audit_pages_link_to_their_next_page(client, admin_user, owner_account):
+    for _ in range(60):
+        FinerWorksCall.objects.create(endpoint="list_pending_orders", outcome="ok", attempt=1)
+    client.force_login(admin_user)
+    page = client.get(reverse("orders:call_list"), {"endpoint": "list_pending_orders"})
+    link = page.context["page"].next_query
+    assert "page=2" in link and "endpoint=list_pending_orders" in link
+    assert client.get(reverse("orders:call_list") + "?" + link).context["page"].number == 2

@@ -3,7 +3,6 @@
 import csv
 import json
 
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.views import View
 from django.views.generic import DetailView, TemplateView
@@ -11,7 +10,7 @@ from django.views.generic import DetailView, TemplateView
 from orders import selectors
 from orders.forms import CallFilterForm
 from orders.order_page import query_without
-from orders.views.base import CanViewAudit
+from orders.views.base import CanViewAudit, numbered_page
 
 
 class CallListView(CanViewAudit, TemplateView):
@@ -21,7 +20,7 @@ class CallListView(CanViewAudit, TemplateView):
         form = CallFilterForm(self.request.GET, user=self.request.user)
         calls = form.filter(selectors.finerworks_calls_for_user(self.request.user))
         calls = calls.defer("body_excerpt", "debug", "request_payload")
-        page = Paginator(calls, 50).get_page(self.request.GET.get("page"))
+        page = numbered_page(self.request, calls, 50)
         return super().get_context_data(
             form=form,
             deletion_id=form.cleaned_data.get("deletion"),

@@ -4,6 +4,7 @@ from django.contrib import auth
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.mixins import UserPassesTestMixin
 from django.contrib.auth.models import Permission
+from django.core.paginator import Paginator
 from django.db.models import Q
 
 from orders import permissions
@@ -48,3 +49,20 @@ def load_permissions(user) -> None:
         .distinct()
     )
     user._perm_cache = {f"{app}.{codename}" for app, codename in rows}
+
+
+def numbered_page(request, items, per_page: int):
+    """A Django page of `items` carrying the links templates/orders/_pagination.html uses
+    (the order list's cursor pages carry the same names), other query parameters kept."""
+    page = Paginator(items, per_page).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+
+    def to(number) -> str:
+        query["page"] = number
+        return query.urlencode()
+
+    page.first_query = to(1)
+    page.last_query = to(page.paginator.num_pages)
+    page.previous_query = to(page.previous_page_number()) if page.has_previous() else ""
+    page.next_query = to(page.next_page_number()) if page.has_next() else ""
+    return page

@@ -5,7 +5,6 @@ from http import HTTPStatus
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -18,7 +17,7 @@ from orders import selectors, services
 from orders.forms import ConfirmDeletionForm, OrderFilterForm, SelectionForm
 from orders.models import BulkDeletion, BulkDeletionItem, FinerWorksAccount, PendingOrder
 from orders.tasks import bulk_deletion_enqueue
-from orders.views.base import CanDelete, CanViewOrders
+from orders.views.base import CanDelete, CanViewOrders, numbered_page
 
 
 class DeletionCreateView(CanDelete, View):
@@ -158,7 +157,7 @@ class DeletionConfirmView(CanDelete, TemplateView):
             deletion=deletion,
             form=form,
             accounts=services.mirror_staleness(accounts, counts),
-            items=items[:500],
+            page=numbered_page(self.request, items, 500),
             item_count=form.count,
             frozen_count=frozen,
             left_out=frozen - form.count,
@@ -213,7 +212,7 @@ class DeletionDetailView(CanViewOrders, DeletionMixin, TemplateView):
     def get_context_data(self, pk, **kwargs):
         deletion = self.get_deletion(pk)
         items = deletion.items.select_related("account").order_by("outcome", "fulfillment_id")
-        page = Paginator(items, 200).get_page(self.request.GET.get("page"))
+        page = numbered_page(self.request, items, 200)
         return super().get_context_data(
             deletion=deletion,
             progress=services.bulk_deletion_progress(deletion),
@@ -256,5 +255,5 @@ class DeletionListView(CanViewOrders, TemplateView):
 
     def get_context_data(self, **kwargs):
         deletions = selectors.bulk_deletions_for_user(self.request.user)
-        page = Paginator(deletions, 50).get_page(self.request.GET.get("page"))
+        page = numbered_page(self.request, deletions, 50)
         return super().get_context_data(page=page, **kwargs)
