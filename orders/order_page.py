@@ -30,7 +30,8 @@ def decode_cursor(text: str, ordering: list[str]) -> list | None:
         if not isinstance(raw, list) or len(raw) != len(names):
             return None
         values = [selectors.order_field(n).to_python(v) for n, v in zip(names, raw, strict=True)]
-    except (ValueError, TypeError, OverflowError, ValidationError):  # e.g. Infinity, 1e999
+    # e.g. Infinity, 1e999, a thousand nested lists
+    except (ValueError, TypeError, OverflowError, RecursionError, ValidationError):
         return None
     try:
         return [_storable(v) for v in values]
@@ -38,13 +39,21 @@ def decode_cursor(text: str, ordering: list[str]) -> list | None:
         return None
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _storable(value):
     """A cursor value as the database can compare it, or ValueError: never a number beyond
     64 bits, a NUL in text (PostgreSQL refuses both) or a time outside UTC's range."""
     if value is None or (isinstance(value, int) and not -(2**63) <= value < 2**63):
         raise ValueError(value)
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("NUL")
+    if isinstance(value, str) and ("\x00" in value or not _encodable(value)):
+        raise ValueError("NUL or a lone surrogate")
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.astimezone(UTC)  # OverflowError past year 9999 or before year 1
     return value

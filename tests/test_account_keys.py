@@ -5,6 +5,7 @@ from http import HTTPStatus
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from orders.services import (
     bulk_deletion_confirm,
     bulk_deletion_create,
     bulk_deletion_run,
+    finerworks_account_verify,
     pending_orders_sync,
 )
 from orders.services.sync_apply import mirrored_fields, record_hash
@@ -67,7 +69,11 @@ def test_a_never_verified_key_is_proven_before_its_first_sync(fw, owner_account)
     assert acct.verification == Verification.NOT_HONOURED
     assert not PendingOrder.objects.filter(account=acct).exists()
     checks = FinerWorksCall.objects.filter(account=acct, purpose="account_check")
-    assert [c.request_payload.get("account_key") for c in checks.order_by("id")] == [KEY, None]
+    assert [c.request_payload.get("account_key") for c in checks.order_by("id")] == [
+        None,
+        KEY,
+        None,
+    ]
 
 
 def test_an_account_found_ignored_is_not_synced_again_until_verified(fw, delegated):
@@ -180,3 +186,104 @@ def test_an_owner_snapshot_exposes_a_delegated_mirror_of_the_owners_orders(fw, d
     assert owner.ok and owner.new == 2
     delegated.refresh_from_db()
     assert delegated.key_ignored
+
+
+def test_a_resumed_run_proves_the_key_before_it_re_lists_what_a_dead_run_sent(
+    fw, delegated, deleter, grant
+):
+    """Re-listing with an ignored key would answer for the owner, who has none of the
+    delegated ids: they would pass for deleted."""
+    mine = fw.seed(2, seed=5, account_key=KEY)
+    fw.seed(2, seed=6)  # the owner's own orders
+    pending_orders_sync()
+    grant(deleter, delegated)
+    deletion = bulk_deletion_create(
+        user=deleter, orders=PendingOrder.objects.filter(account=delegated)
+    )
+    bulk_deletion_confirm(deletion=deletion, user=deleter)
+    deletion.items.update(outcome="sending")  # a run died after marking, before verifying
+    BulkDeletion.objects.filter(pk=deletion.pk).update(state=BulkDeletion.State.FAILED)
+    fw.account_keys_allowed = False  # meanwhile FinerWorks stopped honouring the key
+    FinerWorksAccount.objects.filter(pk=delegated.pk).update(verification=Verification.NOT_HONOURED)
+    call_command("deletions", requeue=deletion.pk)
+
+    assert set(deletion.items.values_list("outcome", flat=True)) == {"unverified"}
+    assert not PendingOrder.objects.filter(state="deleted").exists()
+    assert fw.listed_ids(KEY) == {r["fulfillment_id"] for r in mine}
+    assert sent_ids(fw) == []
+
+
+def test_a_pre_flight_that_lists_none_with_the_key_checks_the_key_before_calling_them_gone(
+    fw, delegated, deleter, grant
+):
+    fw.seed(2, seed=5, account_key=KEY)
+    fw.seed(2, seed=6)
+    pending_orders_sync()
+    grant(deleter, delegated)
+    fw.account_keys_allowed = False  # the owner has none of the delegated ids
+    deletion = bulk_deletion_create(
+        user=deleter, orders=PendingOrder.objects.filter(account=delegated)
+    )
+    bulk_deletion_confirm(deletion=deletion, user=deleter)
+
+    bulk_deletion_run(deletion=deletion, acting_user=deleter)
+
+    assert set(deletion.items.values_list("outcome", flat=True)) == {"not_sent"}
+    assert PendingOrder.objects.filter(account=delegated, state="pending").count() == 2
+    delegated.refresh_from_db()
+    assert delegated.key_ignored
+    assert refusals(delegated).filter(endpoint=DELETE).count() == 1
+
+
+def test_verify_sticks_once_the_owner_sync_has_cleared_a_delegated_copy_of_its_orders(
+    fw, delegated, admin_user
+):
+    owner_records = fw.seed(2, seed=1)
+    mirror_owner_orders_as(delegated, owner_records)  # made while the key was ignored
+    fw.seed(1, seed=2, account_key=KEY)
+    pending_orders_sync(account=FinerWorksAccount.objects.get(account_key=None))
+    delegated.refresh_from_db()
+    assert delegated.key_ignored
+    assert not PendingOrder.objects.filter(account=delegated, state="pending").exists()
+
+    finerworks_account_verify(account=delegated, acting_user=admin_user)
+    summaries = pending_orders_sync()
+
+    delegated.refresh_from_db()
+    assert delegated.verification == Verification.VERIFIED
+    assert all(s.ok for s in summaries)
+    assert PendingOrder.objects.filter(account=delegated, state="pending").count() == 1
+
+
+def test_orders_in_flight_of_a_failed_run_stay_held_until_it_is_requeued(
+    fw, owner_account, deleter, monkeypatch
+):
+    """Released, another deletion could send them too before the failed one verified."""
+    fw.seed(2, seed=8)
+    pending_orders_sync()
+    first = bulk_deletion_create(user=deleter, orders=PendingOrder.objects.all())
+    bulk_deletion_confirm(deletion=first, user=deleter)
+    import orders.services.deletion_run as run_module
+
+    real_verify = run_module.verify_sent
+
+    def crash_before_verifying(*args, resume=False, **kwargs):
+        if not resume:
+            raise RuntimeError("the worker died after sending, before verifying")
+        return real_verify(*args, resume=resume, **kwargs)
+
+    monkeypatch.setattr(run_module, "verify_sent", crash_before_verifying)
+    with pytest.raises(RuntimeError):
+        bulk_deletion_run(deletion=first, acting_user=deleter)
+    monkeypatch.setattr(run_module, "verify_sent", real_verify)
+    first.refresh_from_db()
+    assert first.state == BulkDeletion.State.FAILED
+
+    second = bulk_deletion_create(user=deleter, orders=PendingOrder.objects.all())
+    bulk_deletion_confirm(deletion=second, user=deleter)
+    assert set(second.items.values_list("outcome", flat=True)) == {"claimed"}
+
+    call_command("deletions", requeue=first.pk)
+    assert set(first.items.values_list("outcome", flat=True)) == {"deleted"}
+    assert len(sent_ids(fw)) == 2
+    assert set(PendingOrder.objects.values_list("deleted_by_deletion", flat=True)) == {first.pk}

@@ -24,7 +24,7 @@ def test_a_key_finerworks_honours_is_verified(fw, acme, admin_user):
     account = finerworks_account_verify(account=acme, acting_user=admin_user)
     assert account.verification == Verification.VERIFIED and account.verified_at
     calls = FinerWorksCall.objects.filter(purpose="account_check").order_by("id")
-    assert [c.request_payload.get("account_key") for c in calls] == [KEY, None]
+    assert [c.request_payload.get("account_key") for c in calls] == [None, KEY, None]
 
 
 def test_a_key_finerworks_silently_ignores_is_flagged(fw, acme, admin_user):
@@ -58,15 +58,30 @@ def test_an_ignored_key_is_flagged_even_when_the_owners_orders_change_between_th
     monkeypatch.setattr(FinerWorksClient, "list_pending_orders", list_then_change)
     account = finerworks_account_verify(account=acme, acting_user=admin_user)
 
-    assert calls == [KEY, None]
+    assert calls == [None, KEY, None]
     assert account.verification == Verification.NOT_HONOURED
     assert f"#{first['fulfillment_id']}" in account.verification_note
 
 
-def test_an_empty_delegated_account_beside_a_busy_owner_is_verified(fw, acme, admin_user):
-    fw.seed(3, seed=1)
+def test_an_empty_keyed_listing_proves_nothing_even_beside_a_busy_owner(
+    fw, acme, admin_user, monkeypatch
+):
+    """With the key ignored and the owner empty at the keyed call, the keyed listing is
+    empty too; an owner order arriving just after must not make it look honoured."""
+    fw.account_keys_allowed = False
+    real_list = FinerWorksClient.list_pending_orders
+    calls = []
+
+    def list_then_owner_gains(self, *args, **kwargs):
+        response = real_list(self, *args, **kwargs)
+        calls.append(kwargs.get("account_key"))
+        if len(calls) == 2:
+            fw.seed(3, seed=1)
+        return response
+
+    monkeypatch.setattr(FinerWorksClient, "list_pending_orders", list_then_owner_gains)
     account = finerworks_account_verify(account=acme, acting_user=admin_user)
-    assert account.verification == Verification.VERIFIED
+    assert account.verification == Verification.INCONCLUSIVE
 
 
 def test_the_owner_account_is_never_shown_as_never_verified(owner_account):

@@ -736,3 +736,41 @@ def test_a_rate_limited_list_is_retried(sandbox, fw_client):
     sandbox.seed(2)
     sandbox.add_fault("list_pending_orders", "429")
     assert fw_client.list_pending_orders().attempt == 2
+
+
+def test_a_broken_body_after_the_answer_began_is_an_unknown_outcome_never_resent():
+    """TLS or chunking errors while the body is read: FinerWorks answered, so the delete
+    may have been processed; neither "not sent" nor retried."""
+
+    class Broken(FakeResponse):
+        def iter_content(self, chunk_size=1):
+            raise requests.exceptions.SSLError("bad record mac")
+            yield b""
+
+    session = FakeSession()
+    session.request = lambda *args, **kwargs: (session.calls.append(args), Broken())[1]
+    client = FinerWorksClient(
+        base_url="https://x.test", web_api_key="w", app_key="a", session=session
+    )
+    with pytest.raises(OutcomeUnknown):
+        client.delete_pending_orders([1, 2])
+    assert len(session.calls) == 1
+
+
+def test_nesting_that_alternates_lists_and_objects_counts_every_level():
+    from orders.finerworks.responses import nesting_within
+
+    assert nesting_within(b"[{" * 32 + b"}]" * 32)  # 64 levels
+    assert not nesting_within(b"[{" * 33 + b"}]" * 33)  # 66 levels
+
+
+def test_a_record_with_a_lone_surrogate_is_skipped_not_a_crash():
+    content = (
+        b'{"status": {"success": true}, "orders": [{"fulfillment_id": 5, "x": "\\ud800",'
+        b' "big": %d}, {"fulfillment_id": 6}]}' % 2**70
+    )
+    resp = client_answering(content=content).list_pending_orders()
+    assert [(o.fulfillment_id, bool(o.problem)) for o in resp.listed_orders] == [
+        (5, True),
+        (6, False),
+    ]

@@ -238,10 +238,10 @@ def test_a_superuser_sees_the_keys_and_can_verify_an_account(
 
     assert ACME_KEY in html(offered) and ZETA_KEY in html(offered)
     assert "verify_account_key" in action_names(offered)
-    assert sorted(account_keys_sent(fw), key=str) == sorted([None, ACME_KEY], key=str)
+    assert account_keys_sent(fw) == [None, ACME_KEY, None]  # owner, key, owner again
     acme.refresh_from_db()
     assert acme.verification == FinerWorksAccount.Verification.VERIFIED
-    assert FinerWorksCall.objects.filter(purpose="account_check", account=acme).count() == 2
+    assert FinerWorksCall.objects.filter(purpose="account_check", account=acme).count() == 3
 
 
 # ---------------------------------------------------------------------------- 3. drafts
@@ -842,3 +842,22 @@ def test_the_deletion_and_audit_pages_link_to_their_next_page(client, admin_user
     link = page.context["page"].next_query
     assert "page=2" in link and "endpoint=list_pending_orders" in link
     assert client.get(reverse("orders:call_list") + "?" + link).context["page"].number == 2
+
+
+def test_discarding_a_selection_already_confirmed_elsewhere_says_so(
+    client, deleter, fw, owner_account
+):
+    mirror(fw, 1, seed=90)
+    client.force_login(deleter)
+    created = client.post(
+        reverse("orders:deletion_create"),
+        {"orders": list(PendingOrder.objects.values_list("pk", flat=True))},
+    )
+    deletion = BulkDeletion.objects.get()
+    BulkDeletion.objects.filter(pk=deletion.pk).update(state=BulkDeletion.State.QUEUED)
+
+    response = client.post(reverse("orders:deletion_discard", args=[deletion.pk]), follow=True)
+
+    assert created.status_code == HTTPStatus.FOUND
+    assert any("was no longer a draft" in m for m in shown_messages(response))
+    assert BulkDeletion.objects.get().state == BulkDeletion.State.QUEUED

@@ -149,7 +149,7 @@ def test_a_verification_answer_that_proves_nothing_marks_nothing_deleted(
     assert set(states(orders).values()) == {State.PENDING}
     [verify] = deletion.calls.filter(purpose="verify")
     assert verify.outcome == "bad_response"
-    assert any("3 orders were not deleted" in m for m in shown_messages(done))
+    assert any("3 orders were sent but could not be checked" in m for m in shown_messages(done))
 
 
 @pytest.mark.parametrize("answer", UNPROVING_ANSWERS)

@@ -267,9 +267,14 @@ class FinerWorksClient:
                 allow_redirects=False,
                 stream=True,  # read below, up to max_response_bytes
             )
-            content = self._read_capped(resp)
         except requests.exceptions.RequestException as exc:
             raise self._transport_error(exc, started, common) from exc
+        try:
+            content = self._read_capped(resp)
+        except requests.exceptions.RequestException as exc:
+            # FinerWorks answered (the headers came): whatever broke the body, it may have
+            # processed the request.
+            raise self._transport_error(exc, started, common, answered=True) from exc
         except _TooLarge as exc:
             raise BadResponse(
                 f"FinerWorks sent an answer over {self.max_response_bytes // 2**20} MB on "
@@ -297,11 +302,13 @@ class FinerWorksClient:
         return b"".join(chunks)
 
     @staticmethod
-    def _transport_error(exc: Exception, started: float, common: dict) -> FinerWorksError:
+    def _transport_error(
+        exc: Exception, started: float, common: dict, answered: bool = False
+    ) -> FinerWorksError:
         elapsed_ms = int((time.monotonic() - started) * 1000)
         reason = type(exc).__name__
         endpoint = common["endpoint"]
-        if nothing_was_sent(exc):
+        if not answered and nothing_was_sent(exc):
             return ConnectionFailed(
                 f"Could not connect to FinerWorks for {endpoint} ({reason}); "
                 "the request was not sent.",
@@ -322,7 +329,11 @@ class FinerWorksClient:
         if endpoint == self.ENDPOINT_LIST and 200 <= http_status < 300:
             # Can be huge: never decoded or parsed whole.
             text = decode(content[: BODY_EXCERPT_CHARS * 4], encoding)
-            answer = read_list_body(content, encoding)
+            try:
+                answer = read_list_body(content, encoding)
+            except Exception:  # whatever a hostile answer breaks: unreadable, and audited
+                logger.exception("A list answer could not be read")
+                answer = ListAnswer(None, error=TOO_DEEP)
             return text, answer.body, answer
         text = decode(content, encoding)
         if not nesting_within(content):

@@ -26,6 +26,7 @@ _JSON_OBJECT = re.compile(rb"\s*\{")
 _ESCAPE = re.compile(rb"\\.", re.DOTALL)
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
 _STRING = re.compile(rb'"[^"]*"')
+_PAIR = re.compile(rb"\[\]|\{\}")
 # An escaped NUL: PostgreSQL stores no NUL in text or jsonb.
 _ESCAPED_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
@@ -56,7 +57,7 @@ def nesting_within(content: bytes, limit: int = MAX_DEPTH) -> bool:
     for _ in range(limit):
         if not brackets:
             return True
-        brackets = brackets.replace(b"[]", b"").replace(b"{}", b"")
+        brackets = _PAIR.sub(b"", brackets)  # one level per pass, whatever the kinds mix
     return not brackets
 
 
@@ -156,7 +157,13 @@ class _Reader:
             shown = json.dumps(record.get("fulfillment_id"))[:40]
             self.unreadable.append(f"an order whose fulfillment_id is {shown}")
             return
-        record_json = canonical_json(record)
+        try:
+            record_json = canonical_json(record)
+        except UnicodeEncodeError:  # a lone surrogate escape: no database stores that text
+            record_json = json.dumps(record, sort_keys=True, separators=(",", ":")).encode()
+            self.orders.append(ListedOrder(fid, record_json, "it holds invalid Unicode text"))
+            self.seen.add(fid)
+            return
         problem = "listed twice in one answer" if fid in self.seen else ""
         self.seen.add(fid)
         problem = problem or record_problem(record, record_json)
@@ -166,7 +173,9 @@ class _Reader:
         return ListAnswer(body, tuple(self.orders), tuple(self.unreadable))
 
 
-TOO_DEEP = f"the body is not well-formed JSON or nests deeper than {MAX_DEPTH} levels"
+TOO_DEEP = (
+    f"the body is not well-formed JSON, nests deeper than {MAX_DEPTH} levels, or cannot be read"
+)
 NO_ORDERS = "its `orders` is missing, null or not a list"
 
 

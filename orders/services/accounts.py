@@ -34,10 +34,10 @@ def finerworks_account_verify(*, account: FinerWorksAccount, acting_user) -> Fin
     """Prove that FinerWorks honours this account_key: by disjointness, never by difference.
 
     FinerWorks silently ignores a key the credentials may not use and answers for the key
-    owner instead, and fulfillment ids are global: so FinerWorks sees two
-    list_pending_orders calls (with the key, then without it; both audited) and the key
-    is honoured iff the two listings share no id and at least one is not empty. Both
-    empty proves nothing (inconclusive, and nothing to act on either).
+    owner instead, and fulfillment ids are global: so FinerWorks sees three
+    list_pending_orders calls (without the key, with it, without it again; all audited)
+    and the key is honoured iff the keyed listing is not empty and shares no id with the
+    owner's. An empty keyed listing proves nothing (inconclusive; nothing to act on either).
     """
     Verification = FinerWorksAccount.Verification
     if account.is_owner:
@@ -47,10 +47,12 @@ def finerworks_account_verify(*, account: FinerWorksAccount, acting_user) -> Fin
             purpose="account_check", account=account, acting_user=acting_user
         )
         try:
-            keyed = client.list_pending_orders(account_key=account.account_key)
-            keyed_ids = {o.fulfillment_id for o in keyed.listed_orders}
-            owner = client.list_pending_orders()
-            owner_ids = {o.fulfillment_id for o in owner.listed_orders}
+            # The owner on both sides of the keyed listing: an ignored key answers with
+            # the owner's orders of that moment, which overlap at least one of the two
+            # unless every owner order changed within the calls.
+            owner_ids = _listed_ids(client.list_pending_orders())
+            keyed_ids = _listed_ids(client.list_pending_orders(account_key=account.account_key))
+            owner_ids |= _listed_ids(client.list_pending_orders())
         except FinerWorksError as exc:
             state, note = Verification.FAILED, str(exc)
         else:
@@ -59,17 +61,23 @@ def finerworks_account_verify(*, account: FinerWorksAccount, acting_user) -> Fin
     return account
 
 
+def _listed_ids(response) -> set[int]:
+    return {order.fulfillment_id for order in response.listed_orders}
+
+
 def _verdict(keyed_ids: set[int], owner_ids: set[int]) -> tuple[str, str]:
     Verification = FinerWorksAccount.Verification
     if shared := keyed_ids & owner_ids:
         return Verification.NOT_HONOURED, _not_honoured_note(shared)
-    if keyed_ids or owner_ids:
+    if keyed_ids:
         return Verification.VERIFIED, (
             f"FinerWorks lists {len(keyed_ids)} orders for this key and {len(owner_ids)} "
             "other ones without it: no id in common."
         )
+    # An empty keyed listing proves nothing: an ignored key answers with the owner's
+    # orders, and the owner may have had none at that moment.
     return Verification.INCONCLUSIVE, (
-        "Neither account has pending orders, so the answers cannot be compared; checked "
+        "FinerWorks lists no orders for this key, so there is nothing to compare; checked "
         "again before the next sync or deletion."
     )
 
@@ -113,17 +121,33 @@ def accounts_holding(fids, *, besides: FinerWorksAccount) -> dict[int, list[int]
     """Which other accounts' mirrors hold any of these fulfillment ids: {account pk: ids}.
 
     Fulfillment ids are global at FinerWorks, so a delegated listing that shares one with
-    another account's mirror is the owner's listing under a key FinerWorks ignored.
+    another account's mirror is the owner's listing under a key FinerWorks ignored. For
+    the owner's own listing only pending delegated rows count: those are the ones it
+    exposes (and marks gone, see delegated_copies_mark_gone).
     """
     held: dict[int, list[int]] = {}
     ordered = sorted(fids)
+    others = PendingOrder.objects.exclude(account=besides)
+    if besides.is_owner:
+        others = others.filter(state=PendingOrder.State.PENDING)
     for start in range(0, len(ordered), 1000):
-        rows = PendingOrder.objects.filter(fulfillment_id__in=ordered[start : start + 1000])
-        for account_id, fid in rows.exclude(account=besides).values_list(
-            "account", "fulfillment_id"
-        ):
+        rows = others.filter(fulfillment_id__in=ordered[start : start + 1000])
+        for account_id, fid in rows.values_list("account", "fulfillment_id"):
             held.setdefault(account_id, []).append(fid)
     return held
+
+
+def delegated_copies_mark_gone(held: dict[int, list[int]]) -> None:
+    """Owner orders a delegated mirror held under an ignored key are not that account's:
+    gone from it (kept for the audit), so a later honest Verify is not undone."""
+    for account_id, fids in held.items():
+        for start in range(0, len(fids), 1000):
+            PendingOrder.objects.filter(
+                account_id=account_id,
+                fulfillment_id__in=fids[start : start + 1000],
+                state=PendingOrder.State.PENDING,
+                claimed_by__isnull=True,
+            ).update(state=PendingOrder.State.GONE, state_changed_at=timezone.now())
 
 
 def accounts_mark_not_honoured(account_ids, shared) -> None:

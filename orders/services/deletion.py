@@ -186,7 +186,9 @@ def _refuse_ignored_keys(deletion, user, accounts) -> None:
         )
 
 
-STUCK_AFTER = timedelta(minutes=2)
+# Longer than the worst single call (connect retries and a slow read at FINERWORKS_TIMEOUT),
+# so a worker that is only waiting on FinerWorks is never taken for dead.
+STUCK_AFTER = timedelta(minutes=5)
 
 
 def bulk_deletion_cancel(*, deletion: BulkDeletion, user) -> str:
@@ -234,7 +236,9 @@ def bulk_deletion_requeue(*, deletion: BulkDeletion, force: bool = False) -> Non
     open_items = deletion.items.filter(outcome__in=[Outcome.SELECTED, Outcome.SENDING])
     with transaction.atomic():
         PendingOrder.objects.filter(
-            pk__in=open_items.values("order_id"), claimed_by__isnull=True
+            pk__in=open_items.values("order_id"),
+            claimed_by__isnull=True,
+            state=PendingOrder.State.PENDING,
         ).update(claimed_by=deletion)
         if deletion.state != State.QUEUED:  # a queued one only needs its task again
             # Re-checked in the write: a worker that showed life meanwhile keeps its run.

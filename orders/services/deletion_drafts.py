@@ -35,19 +35,20 @@ def bulk_deletion_draft_expire(deletion: BulkDeletion) -> bool:
     return True
 
 
-def bulk_deletion_discard(*, deletion: BulkDeletion, user) -> str:
-    """ "No, take me back": the draft is cancelled and can never be confirmed. Returns the
-    address to go back to (where the selection was made)."""
+def bulk_deletion_discard(*, deletion: BulkDeletion, user) -> bool:
+    """The "No, take me back" button: the draft is cancelled and can never be confirmed.
+    False when it was no longer a draft (confirmed meanwhile in another tab, say)."""
     if deletion.created_by_id != user.pk:
         raise PermissionDenied("Only the person who prepared this deletion may discard it.")
-    if deletion_move(
+    if not deletion_move(
         deletion, sources=[State.AWAITING], target=State.CANCELLED, finished_at=timezone.now()
     ):
-        BulkDeletion.objects.filter(pk=deletion.pk).update(error_message="Discarded.")
-        items_move(
-            deletion.items, sources=[Outcome.SELECTED], target=Outcome.NOT_SENT, note="Discarded."
-        )
-    return deletion.return_url
+        return False
+    BulkDeletion.objects.filter(pk=deletion.pk).update(error_message="Discarded.")
+    items_move(
+        deletion.items, sources=[Outcome.SELECTED], target=Outcome.NOT_SENT, note="Discarded."
+    )
+    return True
 
 
 def bulk_deletion_still_pending(deletion: BulkDeletion) -> int:

@@ -21,7 +21,7 @@ from orders.finerworks.errors import (
 )
 from orders.models import BulkDeletion, BulkDeletionItem, PendingOrder
 
-from .accounts import account_key_refusal, accounts_mark_not_honoured
+from .accounts import account_key_refusal, accounts_mark_not_honoured, finerworks_account_verify
 from .advice import explain
 from .audit import finerworks_client
 from .deletion import bulk_deletion_accounts, chunked, delete_refusal_record
@@ -97,8 +97,13 @@ def _finish(fence: RunFence, state: str, error: str) -> None:
         finished_at=timezone.now(),
     )
     if won:
-        # Orders verified deleted or gone were released as they settled; this frees the rest.
-        PendingOrder.objects.filter(claimed_by=deletion).update(claimed_by=None)
+        # Orders verified deleted or gone were released as they settled; this frees the rest
+        # but those still in flight: no other deletion may send them before a requeue of
+        # this one has verified them.
+        in_flight = deletion.items.filter(outcome=Outcome.SENDING).values("order_id")
+        PendingOrder.objects.filter(claimed_by=deletion).exclude(pk__in=in_flight).update(
+            claimed_by=None
+        )
     deletion.refresh_from_db()
 
 
@@ -157,9 +162,15 @@ def _run_account(fence: RunFence, account, items) -> None:
             purpose=purpose, account=account, acting_user=fence.acting_user, bulk_deletion=deletion
         )
 
+    account.refresh_from_db()  # its key's verification may have changed since confirmation
     key = account.account_key or None
     # Checked again at run time: a grant may have been revoked since confirmation.
     if _refused(fence, account, items, fence.refusal(account), in_flight=True):
+        return
+    # Before any list with the key, even of orders a dead run sent: an ignored key would
+    # answer for the owner, who does not have them, and they would pass for deleted.
+    refusal = account_key_refusal(account=account, acting_user=fence.acting_user)
+    if _refused(fence, account, items, refusal, in_flight=True):
         return
     # A previous run may have died after sending: verify those before anything else. What
     # FinerWorks still lists was never applied, so it goes back to be sent once more.
@@ -181,9 +192,6 @@ def _run_account(fence: RunFence, account, items) -> None:
         return
     if fence.cancel_requested():
         _not_sent(fence, items, "Cancelled.")
-        return
-    refusal = account_key_refusal(account=account, acting_user=fence.acting_user)
-    if _refused(fence, account, items, refusal):
         return
     try:
         listing = _preflight(fence, account, items, client("preflight"), to_check, key)
@@ -210,7 +218,14 @@ def _preflight(fence, account, items, client, to_check, key):
     """Which of the ids FinerWorks lists for this account, or None when the account's
     key turns out to be ignored (refused and audited: nothing is sent)."""
     listing = listed_ids(fence, client, to_check, key)
-    if not key or not listing.ids:
+    if not key:
+        return listing
+    if not listing.ids:
+        # None of them listed with the key: really all gone, or a key FinerWorks now
+        # ignores (the owner has none of them). Only a fresh check can tell.
+        finerworks_account_verify(account=account, acting_user=fence.acting_user)
+        if _refused(fence, account, items, account_key_refusal(account=account, acting_user=None)):
+            return None
         return listing
     # Fulfillment ids are global: if the owner's account lists any of them too, the key
     # was ignored and a delete would hit the owner's orders.

@@ -79,7 +79,7 @@ def bulk_deletion_report(deletion: BulkDeletion) -> list[tuple[int, str]]:
         names = [a for a, o in totals.by_account.items() if any(o.get(x) for x in outcomes)]
         return ", ".join(sorted(names))
 
-    failed = (Outcome.REJECTED, Outcome.UNVERIFIED, Outcome.NOT_SENT, Outcome.CLAIMED)
+    failed = (Outcome.REJECTED, Outcome.NOT_SENT, Outcome.CLAIMED)
     lines = [
         (
             messages.SUCCESS,
@@ -106,6 +106,17 @@ def bulk_deletion_report(deletion: BulkDeletion) -> list[tuple[int, str]]:
                 "%(n)d order is still pending at FinerWorks after the delete.",
                 "%(n)d orders are still pending at FinerWorks after the delete.",
                 totals.count(Outcome.STILL_PENDING),
+            ),
+        ),
+        (
+            messages.WARNING,
+            (Outcome.UNVERIFIED,),
+            ngettext(
+                "%(n)d order was sent but could not be checked: it may or may not be deleted; "
+                "refresh from FinerWorks to see.",
+                "%(n)d orders were sent but could not be checked: they may or may not be "
+                "deleted; refresh from FinerWorks to see.",
+                totals.count(Outcome.UNVERIFIED),
             ),
         ),
         (

@@ -122,7 +122,8 @@ def _settle_deleted(fence, sent: ItemIndex, chunk: list[int]) -> None:
     user = fence.acting_user
     # A deleted order cannot be claimed again (claims need "pending"), so the claim is
     # released in the same write instead of rewriting every row once more at the end.
-    sent.orders(chunk).update(
+    # Only orders still pending: one another deletion already settled keeps its record.
+    sent.orders(chunk).filter(state=PendingOrder.State.PENDING).update(
         state=PendingOrder.State.DELETED,
         state_changed_at=timezone.now(),
         deleted_by=user if user is not None and user.is_authenticated else None,

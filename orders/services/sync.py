@@ -20,6 +20,7 @@ from .accounts import (
     account_owner_get_or_create,
     accounts_holding,
     accounts_mark_not_honoured,
+    delegated_copies_mark_gone,
 )
 from .advice import explain
 from .audit import finerworks_call_refusal_record, finerworks_client
@@ -152,4 +153,5 @@ def _sync_listed(account: FinerWorksAccount, acting_user, summary: SyncSummary) 
     if held:  # the owner's own listing is the truth: those delegated mirrors are not
         shared = sorted({fid for fids in held.values() for fid in fids})
         accounts_mark_not_honoured(list(held), shared)
+        delegated_copies_mark_gone(held)
     snapshot_apply(account, snapshot, summary)

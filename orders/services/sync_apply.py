@@ -156,10 +156,12 @@ def snapshot_apply(account: FinerWorksAccount, snapshot: Snapshot, summary) -> N
             revived.filter(pk__in=revived_pks[start : start + BATCH_SIZE]).update(
                 state_changed_at=now
             )
-        # Every order still pending and not written above was listed unchanged.
-        rows.filter(state=PendingOrder.State.PENDING).exclude(last_seen_at=now).update(
-            last_seen_at=now
-        )
+        if snapshot.complete:
+            # Every order still pending and not written above was listed unchanged (an
+            # incomplete answer cannot say which were: none is stamped seen).
+            rows.filter(state=PendingOrder.State.PENDING).exclude(last_seen_at=now).update(
+                last_seen_at=now
+            )
         FinerWorksAccount.objects.filter(pk=account.pk).update(last_synced_at=now)
     account.last_synced_at = now
     if deleted_pks:

@@ -180,9 +180,11 @@ class DeletionDiscardView(CanDelete, View):
         deletion = services.draft_for_user(request.user, pk)
         if deletion is None:
             raise Http404("No such deletion.")
-        back = services.bulk_deletion_discard(deletion=deletion, user=request.user)
+        if not services.bulk_deletion_discard(deletion=deletion, user=request.user):
+            messages.warning(request, f"Deletion #{pk} was no longer a draft; see where it stands.")
+            return redirect("orders:deletion_detail", pk=pk)
         messages.info(request, "Nothing was deleted; the selection was discarded.")
-        return redirect(back or "orders:list")
+        return redirect(deletion.return_url or "orders:list")
 
 
 class DeletionCancelView(CanDelete, DeletionMixin, View):
