@@ -19,6 +19,7 @@ test: $(INSTALLED)
 	bash scripts/system-deps.sh
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	DJANGO_SETTINGS_MODULE=fwadmin.test_settings $(PY) manage.py check
 	DJANGO_SETTINGS_MODULE=fwadmin.test_settings $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -88,6 +88,12 @@ WSGI_APPLICATION = "fwadmin.wsgi.application"
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
+# Persistent connections: each web worker process (and each db_worker) keeps one open for
+# this many seconds instead of one per request, checked before reuse. Keep gunicorn
+# workers x hosts + db_workers below PostgreSQL's max_connections. `?conn_max_age=` in
+# DATABASE_URL wins; 0 turns it off.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("FWADMIN_DB_CONN_MAX_AGE", default=600))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded database serves the web app and a db_worker at once. WAL lets pages be
     # read while the worker writes and makes each commit one append to the log (a deletion
