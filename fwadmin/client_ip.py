@@ -7,6 +7,8 @@ right: each trusted proxy appends the address it saw, so the first untrusted one
 right is the client (anything further left the client could have forged).
 """
 
+import ipaddress
+
 from django.conf import settings
 
 
@@ -18,5 +20,13 @@ def client_ip(request) -> str:
     forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
     for address in reversed([a for a in forwarded if a]):
         if address not in trusted:
-            return address
+            return address if _is_ip(address) else remote  # "unknown", "ip:port": not usable
     return remote
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True

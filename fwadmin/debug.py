@@ -11,7 +11,7 @@ from django.conf import settings
 from django.views.debug import SafeExceptionReporterFilter
 
 # The password in a URL such as DATABASE_URL: scheme://user:PASSWORD@host
-_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@/\s]+@")
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^/\s]*@")  # to the last @ before the host
 
 
 def _secrets() -> list[str]:
@@ -19,6 +19,7 @@ def _secrets() -> list[str]:
         settings.FINERWORKS_WEB_API_KEY,
         settings.FINERWORKS_APP_KEY,
         settings.SECRET_KEY,
+        *(db.get("PASSWORD") for db in settings.DATABASES.values()),
     )
     return [v for v in values if v and len(v) >= 8]
 

@@ -181,6 +181,10 @@ class ConfirmDeletionForm(forms.Form):
     reason = forms.CharField(
         required=False, max_length=500, label="Reason", widget=forms.TextInput(attrs={"size": 50})
     )
+    # The count the page showed: if the selection changed since, the page is shown again.
+    shown_count = forms.IntegerField(
+        required=False, min_value=0, max_value=2**31, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, count: int, needs_typing: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -189,6 +193,12 @@ class ConfirmDeletionForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        shown = data.get("shown_count")
+        if shown is not None and shown != self.count:
+            raise forms.ValidationError(
+                f"The selection changed since the page was shown: {self.count} of its orders "
+                "can be sent now. Check them and confirm again."
+            )
         if self.needs_typing:
             if data.get("typed_count") != self.count:
                 self.add_error("typed_count", f"Type {self.count} to confirm the number.")

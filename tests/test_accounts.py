@@ -120,3 +120,17 @@ def test_only_one_owner_account_can_exist(owner_account):
 
     with pytest.raises(IntegrityError):
         FinerWorksAccount.objects.create(name="Second owner", account_key=None)
+
+
+def test_an_empty_listing_later_does_not_undo_an_earlier_proof(fw, acme, admin_user):
+    fw.seed(2, seed=1)
+    [order] = fw.seed(1, seed=2, account_key=KEY)
+    assert finerworks_account_verify(account=acme, acting_user=admin_user).verification == (
+        Verification.VERIFIED
+    )
+    fw._soft_delete([order["fulfillment_id"]], KEY)  # the account's last order went
+
+    account = finerworks_account_verify(account=acme, acting_user=admin_user)
+
+    assert account.verification == Verification.VERIFIED
+    assert "Re-checked" in account.verification_note

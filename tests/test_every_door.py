@@ -861,3 +861,82 @@ def test_discarding_a_selection_already_confirmed_elsewhere_says_so(
     assert created.status_code == HTTPStatus.FOUND
     assert any("was no longer a draft" in m for m in shown_messages(response))
     assert BulkDeletion.objects.get().state == BulkDeletion.State.QUEUED
+
+
+# ---------------------------------------------------------------------------- review fixes
+
+
+def test_an_account_key_cannot_be_guessed_through_admin_filters(client, auditor, three_accounts):
+    client.force_login(auditor)
+    url = reverse("admin:orders_finerworksaccount_changelist")
+
+    response = client.get(url, {"account_key__startswith": ACME_KEY[:4]})
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Acme" not in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_confirmation_refuses_when_the_selection_changed_since_it_was_shown(
+    client, deleter, fw, owner_account
+):
+    """Shown "delete 1" (two orders held by another deletion), those two freed meanwhile:
+    the yes must not send three."""
+    orders = mirror(fw, 3, seed=91)
+    client.force_login(deleter)
+    created = client.post(reverse("orders:deletion_create"), {"orders": [o.pk for o in orders]})
+    other = BulkDeletion.objects.create(created_by=deleter, created_by_username="deleter")
+    PendingOrder.objects.filter(pk__in=[o.pk for o in orders[1:]]).update(claimed_by=other)
+    page = client.get(created.url)
+    assert "Yes, delete 1 order at FinerWorks" in page.content.decode()
+    assert page.content.decode().count("will not be sent</span>") == 2
+    PendingOrder.objects.update(claimed_by=None)
+
+    refused = client.post(created.url, {"confirm": "yes", "shown_count": "1"})
+
+    assert refused.status_code == HTTPStatus.BAD_REQUEST
+    assert "The selection changed since the page was shown" in refused.content.decode()
+    assert sent_ids(fw) == []
+
+
+def test_a_draft_confirmed_at_its_expiry_is_not_reported_expired(deleter, owner_account):
+    from orders.services import bulk_deletion_draft_expire
+
+    add_orders(owner_account, 1)
+    deletion = BulkDeletion.objects.create(
+        created_by=deleter,
+        created_by_username="deleter",
+        state=BulkDeletion.State.QUEUED,  # the other submit won
+        created_at=timezone.now() - timedelta(hours=2),
+    )
+    assert bulk_deletion_draft_expire(deletion) is False
+
+
+def test_a_select_all_naming_an_ungranted_account_in_any_filter_form_is_refused(
+    client, deleter, fw, owner_account, delegated_account
+):
+    add_orders(owner_account, 2)
+    client.force_login(deleter)
+    url = reverse("admin:orders_pendingorder_changelist")
+    data = {"action": "delete_at_finerworks", "select_across": "1", "index": 0}
+    data[ACTION_CHECKBOX_NAME] = list(PendingOrder.objects.values_list("pk", flat=True))
+
+    client.post(f"{url}?account__id__in={owner_account.pk},{delegated_account.pk}", data)
+
+    assert BulkDeletion.objects.count() == 0
+    [refusal] = FinerWorksCall.objects.filter(outcome="refused")
+    assert refusal.account == delegated_account
+
+
+@pytest.mark.parametrize("forwarded", ["unknown", "203.0.113.5:4711", "not-an-ip"])
+def test_an_unusable_forwarded_address_falls_back_to_the_proxy_address(settings, forwarded):
+    settings.FWADMIN_TRUSTED_PROXIES = [PROXY]
+    request = RequestFactory().get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == PROXY
+
+
+def test_a_url_password_with_an_at_sign_is_masked_whole(settings):
+    from fwadmin.debug import SecretRedactingFilter
+
+    masked = SecretRedactingFilter().cleanse_setting("X", "postgres://u:p@ss@db.example/x")
+    assert "p@ss" not in masked and "ss@db" not in masked and masked.endswith("@db.example/x")

@@ -51,14 +51,32 @@ def nesting_within(content: bytes, limit: int = MAX_DEPTH) -> bool:
     (adjacent quotes first: most strings hold no bracket), then innermost pairs once per
     level: all in C, about 0.3 s for 110 MB, a few passes for real answers.
     """
-    text = _ESCAPE.sub(b"", content) if b"\\" in content else content
-    structure = text.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
+    structure = _structure(content).replace(b'""', b"")
     brackets = _STRING.sub(b"", structure) if b'"' in structure else structure
     for _ in range(limit):
         if not brackets:
             return True
         brackets = _PAIR.sub(b"", brackets)  # one level per pass, whatever the kinds mix
     return not brackets
+
+
+_SLICE = 8 * 1024 * 1024
+
+
+def _structure(content) -> bytes:
+    """The quotes and brackets of a JSON text, escapes removed, read in slices so that no
+    copy of a 100 MB answer is made (a slice never ends inside an escape)."""
+    parts, start, size = [], 0, len(content)
+    while start < size:
+        end = min(start + _SLICE, size)
+        while end < size and content[end - 1] == 0x5C:  # a backslash: its escape goes along
+            end += 1
+        piece = bytes(content[start:end])
+        if b"\\" in piece:
+            piece = _ESCAPE.sub(b"", piece)
+        parts.append(piece.translate(None, _NOT_STRUCTURE))
+        start = end
+    return b"".join(parts)
 
 
 def usable_id(value: Any) -> int | None:

@@ -16,6 +16,7 @@ from .deletion_drafts import (
     bulk_deletion_draft_expire,
     bulk_deletion_still_pending,
     draft_for_user,
+    sendable_items,
 )
 from .deletion_run import bulk_deletion_run
 from .deletion_start import bulk_deletion_start
@@ -34,6 +35,7 @@ __all__ = [
     "bulk_deletion_start",
     "bulk_deletion_still_pending",
     "draft_for_user",
+    "sendable_items",
     "bulk_deletion_progress",
     "bulk_deletion_report",
     "bulk_deletion_requeue",

@@ -57,6 +57,10 @@ def finerworks_account_verify(*, account: FinerWorksAccount, acting_user) -> Fin
             state, note = Verification.FAILED, str(exc)
         else:
             state, note = _verdict(keyed_ids, owner_ids)
+    if state == Verification.INCONCLUSIVE and account.verification == Verification.VERIFIED:
+        # Nothing to compare proves nothing either way: an earlier proof stands.
+        proof = account.verification_note.split(" (Re-checked:")[0]
+        state, note = Verification.VERIFIED, f"{proof} (Re-checked: {note})"
     _account_verification_save(account, state, note)
     return account
 

@@ -31,8 +31,8 @@ def bulk_deletion_draft_expire(deletion: BulkDeletion) -> bool:
     ):
         BulkDeletion.objects.filter(pk=deletion.pk).update(error_message=note)
         items_move(deletion.items, sources=[Outcome.SELECTED], target=Outcome.NOT_SENT, note=note)
-    deletion.refresh_from_db()
-    return True
+    deletion.refresh_from_db()  # a confirm may have won the race: then it has not expired
+    return deletion.state == State.CANCELLED and deletion.error_message.startswith("Expired")
 
 
 def bulk_deletion_discard(*, deletion: BulkDeletion, user) -> bool:
@@ -51,11 +51,15 @@ def bulk_deletion_discard(*, deletion: BulkDeletion, user) -> bool:
     return True
 
 
-def bulk_deletion_still_pending(deletion: BulkDeletion) -> int:
-    """How many of a draft's frozen orders could still be sent (pending, unclaimed)."""
+def sendable_items(deletion: BulkDeletion):
+    """A draft's frozen orders that could still be sent (pending, unclaimed)."""
     return deletion.items.filter(
         order__state=PendingOrder.State.PENDING, order__claimed_by__isnull=True
-    ).count()
+    )
+
+
+def bulk_deletion_still_pending(deletion: BulkDeletion) -> int:
+    return sendable_items(deletion).count()
 
 
 def draft_check(deletion: BulkDeletion) -> None:

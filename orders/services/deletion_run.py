@@ -224,7 +224,8 @@ def _preflight(fence, account, items, client, to_check, key):
         # None of them listed with the key: really all gone, or a key FinerWorks now
         # ignores (the owner has none of them). Only a fresh check can tell.
         finerworks_account_verify(account=account, acting_user=fence.acting_user)
-        if _refused(fence, account, items, account_key_refusal(account=account, acting_user=None)):
+        if account.key_ignored:
+            _refused(fence, account, items, f"{account}: {account.verification_note}")
             return None
         return listing
     # Fulfillment ids are global: if the owner's account lists any of them too, the key

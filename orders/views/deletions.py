@@ -151,8 +151,9 @@ class DeletionConfirmView(CanDelete, TemplateView):
             "account__name", "fulfillment_id"
         )
         accounts = services.bulk_deletion_accounts(deletion)
-        counts = dict(deletion.items.values_list("account_id").annotate(n=Count("pk")).order_by())
-        frozen = sum(counts.values())
+        frozen = deletion.items.count()
+        sendable = services.sendable_items(deletion)  # per account: what can still be sent
+        counts = dict(sendable.values_list("account_id").annotate(n=Count("pk")).order_by())
         return self.get_context_data(
             deletion=deletion,
             form=form,
