@@ -940,3 +940,19 @@ def test_a_url_password_with_an_at_sign_is_masked_whole(settings):
 
     masked = SecretRedactingFilter().cleanse_setting("X", "postgres://u:p@ss@db.example/x")
     assert "p@ss" not in masked and "ss@db" not in masked and masked.endswith("@db.example/x")
+
+
+def test_a_draft_of_an_account_no_longer_granted_is_not_shown(
+    client, deleter, owner_account, delegated_account, grant
+):
+    granted = grant(deleter, delegated_account)
+    add_orders(delegated_account, 2, start=500, order_po="SECRET-PO")
+    client.force_login(deleter)
+    ticked = list(PendingOrder.objects.values_list("pk", flat=True))
+    created = client.post(reverse("orders:deletion_create"), {"orders": ticked})
+    granted.delete()
+
+    page = client.get(created.url)
+
+    assert page.status_code == HTTPStatus.FORBIDDEN
+    assert "SECRET-PO" not in page.content.decode()

@@ -13,7 +13,7 @@ from django.utils.http import urlencode
 from django.views import View
 from django.views.generic import TemplateView
 
-from orders import selectors, services
+from orders import permissions, selectors, services
 from orders.forms import ConfirmDeletionForm, OrderFilterForm, SelectionForm
 from orders.models import BulkDeletion, BulkDeletionItem, FinerWorksAccount, PendingOrder
 from orders.tasks import bulk_deletion_enqueue
@@ -97,6 +97,14 @@ class DeletionConfirmView(CanDelete, TemplateView):
 
     def get(self, request, pk):
         deletion = self.get_draft(pk)
+        lost = [
+            a.name
+            for a in services.bulk_deletion_accounts(deletion)
+            if not permissions.user_may_act_for(request.user, a)
+        ]
+        if lost and deletion.state == BulkDeletion.State.AWAITING:
+            # A grant revoked since the selection: its orders are not shown any more.
+            raise PermissionDenied(f"You may no longer act for {', '.join(lost)}.")
         if services.bulk_deletion_draft_expire(deletion):
             messages.error(request, deletion.error_message + " Nothing was sent.")
         if deletion.state != BulkDeletion.State.AWAITING:
