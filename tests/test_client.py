@@ -774,3 +774,23 @@ def test_a_record_with_a_lone_surrogate_is_skipped_not_a_crash():
         (5, True),
         (6, False),
     ]
+
+
+def test_a_hook_runs_before_every_attempt_and_can_stop_a_retry(closed_port_url):
+    calls = []
+
+    def hook():
+        calls.append(len(calls))
+        if len(calls) == 2:
+            raise RuntimeError("superseded")
+
+    client = FinerWorksClient(
+        base_url=closed_port_url,
+        web_api_key="w",
+        app_key="a",
+        before_attempt=hook,
+        sleep=lambda seconds: None,
+    )
+    with pytest.raises(RuntimeError, match="superseded"):
+        client.delete_pending_orders([1])
+    assert calls == [0, 1]  # the first attempt, then the retry it stopped

@@ -259,3 +259,32 @@ def test_a_worker_process_stopped_and_resumed_after_a_requeue_sends_nothing_more
     late = FinerWorksCall.objects.filter(pk__in=calls[len(calls_before) :])
     assert list(late.values_list("endpoint", "request_payload__ids")) == [(DELETE, first_chunk)]
     assert written == after_b, "worker A wrote after being superseded"
+
+
+def test_a_superseded_worker_does_not_retry_a_delete_that_failed_to_connect(
+    fw, deleter, owner_account, monkeypatch
+):
+    """Worker A's first connect fails and, before its automatic retry, a requeue hands the
+    deletion to another run: A's retry must not go out."""
+    import requests
+
+    orders = mirror(fw, 2, seed=7)
+    deletion = bulk_deletion_create(user=deleter, orders=PendingOrder.objects.all())
+    bulk_deletion_confirm(deletion=deletion, user=deleter)
+    real_send = requests.Session.send
+
+    def refuse_once_then_supersede(self, request, **kwargs):
+        if request.url.endswith("/delete_pending_orders") and not hasattr(fw, "_refused"):
+            fw._refused = True
+            BulkDeletion.objects.filter(pk=deletion.pk).update(run_attempt=99)  # a newer run
+            raise requests.exceptions.ConnectTimeout("connect timed out")
+        return real_send(self, request, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "send", refuse_once_then_supersede)
+
+    bulk_deletion_run(deletion=deletion, acting_user=deleter)
+
+    assert fw.requests_for(DELETE) == []
+    assert fw.listed_ids() == {o.fulfillment_id for o in orders}
+    refused = FinerWorksCall.objects.filter(bulk_deletion=deletion, purpose="delete")
+    assert [c.outcome for c in refused] == ["connection_failed"]  # one attempt, no retry

@@ -134,6 +134,7 @@ class FinerWorksClient:
         timeout: float | tuple[float, float] = 30.0,
         session: requests.Session | None = None,
         on_attempt: AttemptCallback | None = None,
+        before_attempt: Callable[[], Any] | None = None,
         max_retries: int = 2,
         max_retry_wait: float = 10.0,
         max_response_bytes: int = 256 * 1024 * 1024,
@@ -145,6 +146,9 @@ class FinerWorksClient:
         self.timeout = timeout
         self.session = session if session is not None else requests.Session()
         self.on_attempt = on_attempt
+        # Called before every attempt, retries too: it may raise to stop the call (a
+        # deletion run whose fencing token was superseded sends nothing more).
+        self.before_attempt = before_attempt
         self.max_retries = max(0, int(max_retries))
         self.max_retry_wait = float(max_retry_wait)
         self.max_response_bytes = int(max_response_bytes)
@@ -202,6 +206,8 @@ class FinerWorksClient:
             raise MissingCredentials("FINERWORKS_BASE_URL must be set to call the FinerWorks API.")
         attempt = 1
         while True:
+            if self.before_attempt is not None:
+                self.before_attempt()
             try:
                 result = self._attempt(method, endpoint, payload, attempt)
             except FinerWorksError as err:

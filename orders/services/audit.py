@@ -156,6 +156,7 @@ def finerworks_client(
     account: FinerWorksAccount | None,
     acting_user=None,
     bulk_deletion: BulkDeletion | None = None,
+    before_attempt=None,
 ) -> FinerWorksClient:
     """A client configured from settings whose every attempt lands in the audit table."""
     if not settings.FINERWORKS_WEB_API_KEY or not settings.FINERWORKS_APP_KEY:
@@ -180,6 +181,7 @@ def finerworks_client(
         timeout=settings.FINERWORKS_TIMEOUT,
         max_response_bytes=settings.FINERWORKS_MAX_RESPONSE_MB * 1024 * 1024,
         on_attempt=record,
+        before_attempt=before_attempt,
     )
 
 

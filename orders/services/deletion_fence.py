@@ -50,6 +50,12 @@ class RunFence:
                 raise Superseded(f"Deletion #{self.deletion.pk} is run by another worker now.")
             yield
 
+    def check(self) -> None:
+        """Before every delete attempt (retries too): Superseded if no longer current."""
+        if not self._mine().exists():
+            self.superseded = True
+            raise Superseded(f"Deletion #{self.deletion.pk} is run by another worker now.")
+
     def cancel_requested(self) -> bool:
         return BulkDeletion.objects.filter(pk=self.deletion.pk, cancel_requested=True).exists()
 

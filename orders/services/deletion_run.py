@@ -159,7 +159,12 @@ def _run_account(fence: RunFence, account, items) -> None:
 
     def client(purpose):
         return finerworks_client(
-            purpose=purpose, account=account, acting_user=fence.acting_user, bulk_deletion=deletion
+            purpose=purpose,
+            account=account,
+            acting_user=fence.acting_user,
+            bulk_deletion=deletion,
+            # A delete attempt, retries too, only while this run is the current one.
+            before_attempt=fence.check if purpose == "delete" else None,
         )
 
     account.refresh_from_db()  # its key's verification may have changed since confirmation
@@ -247,8 +252,9 @@ def _send_chunks(fence, account, items, selected, fids: list[int], delete_client
         try:
             with fence.guard(unless_cancelled=True):
                 # Marked before sending: if this process dies, the next run verifies, not
-                # resends. The send follows the commit at once: a worker superseded after
-                # it is one paused in between, for longer than STUCK_AFTER.
+                # resends. The client re-checks the token before each attempt (fence.check),
+                # so only a pause of more than STUCK_AFTER right inside that check-and-send
+                # can slip through.
                 items_move(chunk_items, sources=SELECTED, target=Outcome.SENDING, note="")
         except CancelRequested:
             _not_sent(fence, items, "Cancelled.")
