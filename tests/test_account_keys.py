@@ -287,3 +287,29 @@ def test_orders_in_flight_of_a_failed_run_stay_held_until_it_is_requeued(
     assert set(first.items.values_list("outcome", flat=True)) == {"deleted"}
     assert len(sent_ids(fw)) == 2
     assert set(PendingOrder.objects.values_list("deleted_by_deletion", flat=True)) == {first.pk}
+
+
+def test_a_pre_flight_that_lists_none_calls_nothing_gone_when_the_key_cannot_be_checked(
+    fw, delegated, deleter, grant, monkeypatch
+):
+    fw.seed(2, seed=5, account_key=KEY)
+    pending_orders_sync()
+    grant(deleter, delegated)
+    deletion = bulk_deletion_create(user=deleter, orders=PendingOrder.objects.all())
+    bulk_deletion_confirm(deletion=deletion, user=deleter)
+    fw.account_keys_allowed = False  # the keyed pre-flight lists none of them
+
+    def check_fails(*, account, acting_user):  # FinerWorks failed the fresh key check
+        FinerWorksAccount.objects.filter(pk=account.pk).update(
+            verification=Verification.FAILED, verification_note="HTTP 500"
+        )
+        account.refresh_from_db()
+        return account
+
+    monkeypatch.setattr("orders.services.deletion_run.finerworks_account_verify", check_fails)
+
+    bulk_deletion_run(deletion=deletion, acting_user=deleter)
+
+    assert set(deletion.items.values_list("outcome", flat=True)) == {"not_sent"}
+    assert PendingOrder.objects.filter(state="pending").count() == 2
+    assert sent_ids(fw) == []

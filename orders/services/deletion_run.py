@@ -229,7 +229,9 @@ def _preflight(fence, account, items, client, to_check, key):
         # None of them listed with the key: really all gone, or a key FinerWorks now
         # ignores (the owner has none of them). Only a fresh check can tell.
         finerworks_account_verify(account=account, acting_user=fence.acting_user)
-        if account.key_ignored:
+        Verification = type(account).Verification
+        if account.verification in (Verification.NOT_HONOURED, Verification.FAILED):
+            # Ignored, or not checkable now: nothing is called gone on this answer's word.
             _refused(fence, account, items, f"{account}: {account.verification_note}")
             return None
         return listing
