@@ -906,10 +906,14 @@ def test_a_draft_confirmed_at_its_expiry_is_not_reported_expired(deleter, owner_
     deletion = BulkDeletion.objects.create(
         created_by=deleter,
         created_by_username="deleter",
-        state=BulkDeletion.State.QUEUED,  # the other submit won
         created_at=timezone.now() - timedelta(hours=2),
     )
+    # Read as a draft by this request; meanwhile the other submit confirmed it.
+    BulkDeletion.objects.filter(pk=deletion.pk).update(state=BulkDeletion.State.QUEUED)
+
+    assert deletion.state == BulkDeletion.State.AWAITING
     assert bulk_deletion_draft_expire(deletion) is False
+    assert BulkDeletion.objects.get(pk=deletion.pk).state == BulkDeletion.State.QUEUED
 
 
 def test_a_select_all_naming_an_ungranted_account_in_any_filter_form_is_refused(
