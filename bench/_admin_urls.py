@@ -21,6 +21,9 @@ class BaselineOrderAdmin(admin.ModelAdmin):
     # The dashboard's default order; bench/list_view.py sets the same page size on both.
     ordering = ("-first_seen_at", "-fulfillment_id")
     list_per_page = 25
+    # Its display columns (isolated text), the product admin's own methods.
+    po = PendingOrderAdmin.po
+    recipient = PendingOrderAdmin.recipient
 
 
 baseline_site = admin.AdminSite(name="bench_admin")

@@ -85,6 +85,7 @@ def _rows(size: int, account_ids: list[int]):
                 "deleted_by_username": "",
                 "deleted_by_deletion_id": None,
                 "claimed_by_id": None,
+                "warning": "",
             }
             if vendor == "sqlite":
                 values["test_mode"] = int(values["test_mode"])

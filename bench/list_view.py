@@ -67,6 +67,15 @@ def cases(client, size: int, page_size: int) -> dict[str, tuple[str, str]]:
             ours + urlencode({**base, "source": "etsy"}),
             admin + f"{pending}&source=etsy",
         ),
+        "all states": (ours + urlencode({**base, "state": "all"}), admin),
+        "all states, filter": (
+            ours + urlencode({**base, "state": "all", "source": "etsy"}),
+            admin + "source=etsy",
+        ),
+        "deleted": (
+            ours + urlencode({**base, "state": "deleted"}),
+            admin + "state__exact=deleted",
+        ),
     }
 
 

@@ -38,6 +38,12 @@ class FinerWorksAccount(models.Model):
     last_synced_at = models.DateTimeField(
         null=True, blank=True, help_text="End of the last successful sync of this account."
     )
+    listed_all_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a complete listing last showed every order the mirror holds pending "
+        "(the 'last seen' of each of them, stored once instead of on every row).",
+    )
     verification = models.CharField(
         max_length=20, choices=Verification.choices, default=Verification.UNVERIFIED
     )
@@ -129,9 +135,9 @@ class CaseInsensitiveIndex(models.Index):
 class PendingOrder(models.Model):
     """The local mirror of one FinerWorks pending order.
 
-    FinerWorks gives no dates, so first_seen_at/last_seen_at are ours. Rows are never
-    removed by a sync: an order missing from a snapshot becomes `gone`, one deleted by
-    fwadmin and verified becomes `deleted`.
+    FinerWorks gives no dates, so first_seen_at/last_seen_at are ours (see last_seen).
+    Rows are never removed by a sync: an order missing from a snapshot becomes `gone`, one
+    deleted by fwadmin and verified becomes `deleted`.
     """
 
     class State(models.TextChoices):
@@ -196,6 +202,8 @@ class PendingOrder(models.Model):
                 fields=["account", "state", *LIST_ORDER, *LIST_FILTER_COLUMNS],
                 name="po_account_list",
             ),
+            # The same order across every state (the "All" view), one range however deep.
+            models.Index(fields=[*LIST_ORDER, "account", "state"], name="po_all_list"),
             models.Index(fields=["order_po"], name="po_order_po"),
             # The list's search: case-insensitive prefixes of PO, name and e-mail.
             CaseInsensitiveIndex(fields=["order_po"], name="po_order_po_prefix"),
@@ -225,6 +233,15 @@ class PendingOrder(models.Model):
     def __str__(self):
         # Shown by the admin in labels and titles: bidi controls made visible (orders.text).
         return visible_controls(f"#{self.fulfillment_id} {self.order_po} ({self.account})")
+
+    @property
+    def last_seen(self):
+        """When FinerWorks last listed this order. A sync writes a row only when the order
+        is new, changed or leaves `pending`; for the rest it stamps the account once."""
+        listed_all = self.account.listed_all_at
+        if self.state != self.State.PENDING or listed_all is None:
+            return self.last_seen_at
+        return max(self.last_seen_at, listed_all)
 
 
 class BulkDeletion(models.Model):

@@ -64,7 +64,7 @@ def test_resync_counts_new_changed_unchanged_and_gone(fw, owner_account):
     gone = PendingOrder.objects.get(fulfillment_id=records[2]["fulfillment_id"])
     assert gone.state == PendingOrder.State.GONE  # kept for history, never hard-deleted
     unchanged = PendingOrder.objects.get(fulfillment_id=records[0]["fulfillment_id"])
-    assert unchanged.last_seen_at > first_seen
+    assert unchanged.last_seen > first_seen
 
 
 def test_duplicate_order_po_values_are_separate_orders(fw, owner_account):
@@ -153,3 +153,44 @@ def test_sync_without_keys_fails_clearly(db, owner_account, settings):
     settings.FINERWORKS_WEB_API_KEY = ""
     with pytest.raises(ImproperlyConfigured, match="FINERWORKS_WEB_API_KEY"):
         pending_orders_sync()
+
+
+def test_resync_of_unchanged_orders_writes_no_order_row_yet_they_read_as_seen(
+    fw, owner_account, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    records = fw.seed(20, seed=3)
+    pending_orders_sync()
+    order = PendingOrder.objects.get(fulfillment_id=records[0]["fulfillment_id"])
+    seen_before = order.last_seen
+
+    with CaptureQueriesContext(connection) as queries:
+        [summary] = pending_orders_sync()
+
+    assert summary.unchanged == 20
+    written = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "orders_pendingorder" in q["sql"].split(" WHERE ")[0]
+        and q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))
+    ]
+    assert written == []  # one snapshot's "seen" is stored once, on the account
+    order = PendingOrder.objects.select_related("account").get(pk=order.pk)
+    assert order.last_seen > seen_before
+
+
+def test_an_order_gone_keeps_the_time_it_was_last_listed(fw, owner_account):
+    records = fw.seed(3, seed=5)
+    pending_orders_sync()
+    pending_orders_sync()
+    owner_account.refresh_from_db()
+    last_listing = owner_account.listed_all_at
+    fw.submit_order(records[0]["fulfillment_id"])
+
+    pending_orders_sync()
+
+    gone = PendingOrder.objects.get(fulfillment_id=records[0]["fulfillment_id"])
+    assert gone.state == PendingOrder.State.GONE
+    assert gone.last_seen == last_listing  # not the sync that missed it

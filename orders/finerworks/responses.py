@@ -111,10 +111,16 @@ _TEXT_TYPES = frozenset({str, int, float, type(None)})  # exact types: a bool is
 
 
 def _all_text(record: dict, names: tuple[str, ...]) -> bool:
-    return all(type(record.get(name)) in _TEXT_TYPES for name in names)
+    get = record.get  # a plain loop: this runs for every field of every listed order
+    for name in names:
+        if type(get(name)) not in _TEXT_TYPES:
+            return False
+    return True
 
 
 def _quantity(value: Any) -> int | None:
+    if type(value) is int and 0 <= value <= MAX_QUANTITY:  # the usual case, first
+        return value
     if value is None:
         return 0
     if isinstance(value, str) and value.strip().isdigit() and value.isascii():

@@ -78,6 +78,27 @@ class SandboxState:
                 self._store(record, account_key)
         return records
 
+    def edit_order(self, record: dict, account_key: str | None = None) -> dict:
+        """Change an existing order in place, as an edit at FinerWorks would."""
+        with self._lock:
+            if record["fulfillment_id"] not in self._orders.get(account_key, {}):
+                raise ValueError(f"no order {record['fulfillment_id']} in that account")
+            self._store(dict(record), account_key)
+        return record
+
+    def submit_order(self, fulfillment_id: int, account_key: str | None = None) -> None:
+        """Take an order off the pending list, as submitting it at FinerWorks would."""
+        with self._lock:
+            self._orders.get(account_key, {}).pop(fulfillment_id)
+            self._encoded.pop(fulfillment_id, None)
+
+    def clear_orders(self, account_key: str | None = None) -> None:
+        """Empty an account's pending list (every order submitted elsewhere)."""
+        with self._lock:
+            for fid in self._orders.get(account_key, {}):
+                self._encoded.pop(fid, None)
+            self._orders[account_key] = {}
+
     def listed_ids(self, account_key: str | None = None) -> set[int]:
         with self._lock:
             return set(self._orders.get(account_key, {}))

@@ -10,6 +10,7 @@ from orders.finerworks.errors import FinerWorksError
 from orders.models import FinerWorksAccount, PendingOrder
 
 from .audit import finerworks_client
+from .last_seen import last_seen_kept
 
 OWNER_ACCOUNT_NAME = "Own account"
 
@@ -151,7 +152,11 @@ def delegated_copies_mark_gone(held: dict[int, list[int]]) -> None:
                 fulfillment_id__in=fids[start : start + 1000],
                 state=PendingOrder.State.PENDING,
                 claimed_by__isnull=True,
-            ).update(state=PendingOrder.State.GONE, state_changed_at=timezone.now())
+            ).update(
+                state=PendingOrder.State.GONE,
+                state_changed_at=timezone.now(),
+                last_seen_at=last_seen_kept(),
+            )
 
 
 def accounts_mark_not_honoured(account_ids, shared) -> None:

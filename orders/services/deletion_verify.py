@@ -13,6 +13,7 @@ from orders.finerworks.errors import FinerWorksError
 from orders.models import BulkDeletionItem, PendingOrder
 
 from .deletion import chunked
+from .last_seen import last_seen_kept
 
 Outcome = BulkDeletionItem.Outcome
 # Ids per list_pending_orders call of a pre-flight. FinerWorks documents no maximum; 1000
@@ -126,6 +127,7 @@ def _settle_deleted(fence, sent: ItemIndex, chunk: list[int]) -> None:
     sent.orders(chunk).filter(state=PendingOrder.State.PENDING).update(
         state=PendingOrder.State.DELETED,
         state_changed_at=timezone.now(),
+        last_seen_at=last_seen_kept(),
         deleted_by=user if user is not None and user.is_authenticated else None,
         deleted_by_username=user.get_username() if user is not None else "",
         deleted_by_deletion=fence.deletion,
@@ -139,7 +141,10 @@ def mark_orders_gone(fence, selected: ItemIndex, fids: list[int]) -> None:
     with fence.guard():
         # Released here too, like deleted orders: only pending orders can be claimed.
         selected.orders(fids).filter(state=PendingOrder.State.PENDING).update(
-            state=PendingOrder.State.GONE, state_changed_at=timezone.now(), claimed_by=None
+            state=PendingOrder.State.GONE,
+            state_changed_at=timezone.now(),
+            last_seen_at=last_seen_kept(),
+            claimed_by=None,
         )
         items_move(
             selected.items(fids),

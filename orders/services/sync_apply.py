@@ -19,6 +19,7 @@ from orders.finerworks.client import FinerWorksResponse
 from orders.finerworks.responses import canonical_json
 from orders.models import FinerWorksAccount, PendingOrder
 
+from .last_seen import last_seen_kept
 from .sync_relisted import orders_listed_again_flag
 
 BATCH_SIZE = 1000
@@ -108,13 +109,17 @@ def mirrored_fields(record: dict) -> dict:
 def snapshot_apply(account: FinerWorksAccount, snapshot: Snapshot, summary) -> None:
     now = timezone.now()
     rows = PendingOrder.objects.filter(account=account)
-    known = {}  # fulfillment_id -> (pk, raw_hash, state)
-    settled_since = set()  # left pending after the listing: this snapshot cannot speak for them
-    for pk, fid, digest, state, changed_at in rows.values_list(
-        "pk", "fulfillment_id", "raw_hash", "state", "state_changed_at"
+    # Left pending after the listing: this snapshot cannot speak for them.
+    settled_since = set(
+        rows.exclude(state=PendingOrder.State.PENDING)
+        .filter(state_changed_at__gte=snapshot.listed_at)
+        .values_list("fulfillment_id", flat=True)
+    )
+    known = {}  # fulfillment_id -> (pk, raw_hash, state); no datetime read per row
+    for pk, fid, digest, state in rows.values_list(
+        "pk", "fulfillment_id", "raw_hash", "state"
     ).iterator(chunk_size=5000):
-        if state != PendingOrder.State.PENDING and changed_at and changed_at >= snapshot.listed_at:
-            settled_since.add(fid)
+        if fid in settled_since:
             continue
         if fid in snapshot.listed or state == PendingOrder.State.PENDING:
             known[fid] = (pk, digest, state)
@@ -156,14 +161,13 @@ def snapshot_apply(account: FinerWorksAccount, snapshot: Snapshot, summary) -> N
             revived.filter(pk__in=revived_pks[start : start + BATCH_SIZE]).update(
                 state_changed_at=now
             )
-        if snapshot.complete:
-            # Every order still pending and not written above was listed unchanged (an
-            # incomplete answer cannot say which were: none is stamped seen).
-            rows.filter(state=PendingOrder.State.PENDING).exclude(last_seen_at=now).update(
-                last_seen_at=now
-            )
-        FinerWorksAccount.objects.filter(pk=account.pk).update(last_synced_at=now)
-    account.last_synced_at = now
+        # Last, so the orders marked gone above kept the previous listing as their last
+        # seen. Every order still pending was listed by a complete answer (an incomplete
+        # one cannot say which were: the stamp stays where it was).
+        stamps = {"last_synced_at": now, **({"listed_all_at": now} if snapshot.complete else {})}
+        FinerWorksAccount.objects.filter(pk=account.pk).update(**stamps)
+    for name, value in stamps.items():
+        setattr(account, name, value)
     if deleted_pks:
         summary.listed_again = orders_listed_again_flag(account, deleted_pks, now)
 
@@ -176,7 +180,9 @@ def _mark_gone(rows, gone_pks: list[int], now, listed_at) -> int:
         gone += (
             rows.filter(pk__in=gone_pks[start : start + BATCH_SIZE])
             .filter(unchanged, state=PendingOrder.State.PENDING, claimed_by__isnull=True)
-            .update(state=PendingOrder.State.GONE, state_changed_at=now)
+            .update(
+                state=PendingOrder.State.GONE, state_changed_at=now, last_seen_at=last_seen_kept()
+            )
         )
     return gone
 
