@@ -1,8 +1,10 @@
 """fwadmin settings: every deploy-specific value comes from the environment (django-environ).
 
-A `.env` file in the project root is read if present; real environment variables win.
+A `.env` file in the project root is read if present (`make run` writes one for the demo;
+FWADMIN_ENV_FILE names another, or none when empty); real environment variables win.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -11,7 +13,8 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+if env_file := os.environ.get("FWADMIN_ENV_FILE", str(BASE_DIR / ".env")):
+    environ.Env.read_env(env_file, overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
@@ -184,7 +187,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {
-        "orders": {"handlers": ["console"], "level": "INFO"},
+        # One line per FinerWorks call (INFO); `make run` sets WARNING for its set-up steps.
+        "orders": {"handlers": ["console"], "level": env.str("FWADMIN_LOG_LEVEL", "INFO")},
         # A 500 with DEBUG off: its traceback to stderr (gunicorn's error log), not nowhere.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },

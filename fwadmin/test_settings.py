@@ -2,6 +2,8 @@
 
 import os
 
+os.environ["FWADMIN_ENV_FILE"] = ""  # a developer's .env (make run's demo one) is not read
+
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-used-anywhere-else")
 os.environ.setdefault("DJANGO_DEBUG", "false")
 # Tests point the client at the local sandbox; never at real FinerWorks.

@@ -48,6 +48,7 @@ def serve(
     web_api_key: str = DEFAULT_WEB_API_KEY,
     app_key: str = DEFAULT_APP_KEY,
     account_keys_allowed: bool = True,
+    latency_ms: int = 0,
     out: Any = None,
     on_ready: Callable[[Sandbox], Any] | None = None,
 ) -> None:
@@ -66,6 +67,7 @@ def serve(
         app_key=app_key,
         account_keys_allowed=account_keys_allowed,
     )
+    sb.set_latency(latency_ms)
     sb._make_server()
     lines = [
         f"FinerWorks sandbox listening on {sb.base_url}",
@@ -73,6 +75,7 @@ def serve(
         f"  FINERWORKS_WEB_API_KEY={web_api_key}",
         f"  FINERWORKS_APP_KEY={app_key}",
         f"  owner account: {orders_per_account} pending orders",
+        *([f"  latency: {latency_ms} ms per call"] if latency_ms else []),
     ]
     for key in demo_account_keys(accounts):
         lines.append(f"  account_key {key}: {orders_per_account} pending orders")

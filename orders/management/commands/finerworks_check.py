@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 from orders.finerworks.errors import (
     BadResponse,
@@ -30,6 +32,14 @@ def diagnosis(exc: Exception) -> str:
     return f"FinerWorks answered with an error: {exc}"
 
 
+def readable_time(moment) -> str:
+    """ "2026-12-01 23:56 UTC (3 minutes ago)", in the site's time zone; "never" for None."""
+    if moment is None:
+        return "never"
+    local = timezone.localtime(moment)
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()} ({timesince(moment)} ago)"
+
+
 class Command(BaseCommand):
     help = "Check the FinerWorks credentials and list accounts with their verification state."
 
@@ -54,7 +64,7 @@ class Command(BaseCommand):
             if ok and verify and not account.is_owner:
                 account = finerworks_account_verify(account=account, acting_user=None)
             key = "owner, no account_key" if account.is_owner else "delegated"
-            synced = account.last_synced_at or "never"
+            synced = readable_time(account.last_synced_at)
             state = "no key to verify" if account.is_owner else account.get_verification_display()
             self.stdout.write(f"  {account.name} ({key}): {state}; last synced {synced}")
         if not ok:
