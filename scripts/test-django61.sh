@@ -15,10 +15,17 @@ fi
 VENV=.venv-django61
 [ -x "$VENV/bin/python" ] || "$PY313" -m venv "$VENV"
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
-# pyproject pins Django <6.0 for the LTS; install the project without deps, then 6.1 alongside.
-"$VENV/bin/python" -m pip install --quiet "Django>=6.1,<6.2" requests django-environ \
-  django-tasks django-tasks-db "psycopg[binary]" django-csp django-axes whitenoise ijson orjson \
-  pytest pytest-django hypothesis pytest-playwright
-"$VENV/bin/python" -m pip install --quiet --no-deps -e .
+# The newest versions pyproject.toml allows (not the lock: upstream breakage shows here
+# first), but Django 6.1 instead of the LTS range it pins.
+mapfile -t requirements < <("$VENV/bin/python" - <<'PY'
+import tomllib
+
+project = tomllib.load(open("pyproject.toml", "rb"))["project"]
+for requirement in project["dependencies"] + project["optional-dependencies"]["dev"]:
+    if not requirement.lower().startswith("django>"):
+        print(requirement)
+PY
+)
+"$VENV/bin/python" -m pip install --quiet --upgrade "Django>=6.1,<6.2" "${requirements[@]}"
 DJANGO_SETTINGS_MODULE=fwadmin.test_settings "$VENV/bin/python" manage.py check
 "$VENV/bin/python" -m pytest -p no:cacheprovider "$@"
