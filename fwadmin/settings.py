@@ -203,6 +203,10 @@ FINERWORKS_WEB_API_KEY = env.str("FINERWORKS_WEB_API_KEY", default="")
 FINERWORKS_APP_KEY = env.str("FINERWORKS_APP_KEY", default="")
 FINERWORKS_TIMEOUT = env.float("FINERWORKS_TIMEOUT", default=30.0)
 FINERWORKS_DELETE_BATCH_SIZE = env.int("FINERWORKS_DELETE_BATCH_SIZE", default=50)
+# The first wait before retrying a call that never reached FinerWorks (doubles after).
+FWADMIN_RETRY_BACKOFF_SECONDS = env.float("FWADMIN_RETRY_BACKOFF_SECONDS", default=0.5)
+# A longer Retry-After from FinerWorks is waited only this long before the retry.
+FWADMIN_RETRY_MAX_WAIT_SECONDS = env.float("FWADMIN_RETRY_MAX_WAIT_SECONDS", default=10.0)
 if not 1 <= FINERWORKS_DELETE_BATCH_SIZE <= 500:
     raise ImproperlyConfigured("FINERWORKS_DELETE_BATCH_SIZE must be between 1 and 500.")
 # A larger answer is not read at all (memory stays bounded); 100k orders are about 110 MB.

@@ -22,5 +22,7 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = True  # serve from the app folders; no collectstatic in tests
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 FINERWORKS_TIMEOUT = 1.0
+FWADMIN_RETRY_BACKOFF_SECONDS = 0.0  # retries still happen, without the wait
+FWADMIN_RETRY_MAX_WAIT_SECONDS = 0.0
 # Tasks run inline in tests, so a confirmed deletion has finished when the view returns.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -1,11 +1,9 @@
 """Small, strict HTTP client for the FinerWorks v3 pending-order endpoints.
 
 Pure Python (requests, ijson, orjson, stdlib): no Django imports, so it can be tested
-without a database.
+without a database. What an answer means is answers.py; what may be sent, payloads.py.
 
 Rules (docs/finerworks-api.md says why):
-- success <=> HTTP 2xx and a JSON object body whose ``status.success`` is ``True``; a list
-  answer must also carry an ``orders`` array (responses.py reads it record by record);
 - a body over ``max_response_bytes`` or nested deeper than 64 levels is a ``BadResponse``
   before any parser sees it;
 - every HTTP attempt is reported to ``on_attempt`` (response or typed error) before any retry;
@@ -20,108 +18,32 @@ import json
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import requests
 
+from orders.finerworks.answers import LIST_ENDPOINT, FinerWorksResponse, RawAnswer, answer_interpret
 from orders.finerworks.errors import (
     BadResponse,
     ConnectionFailed,
     FinerWorksError,
     MissingCredentials,
-    OutcomeUnknown,
     RateLimited,
-    RequestRejected,
 )
-from orders.finerworks.failures import (
-    body_message,
-    nothing_was_sent,
-    parse_retry_after,
-    raise_for_http_status,
-)
-from orders.finerworks.responses import (
-    TOO_DEEP,
-    ListAnswer,
-    ListedOrder,
-    decode,
-    nesting_within,
-    read_list_body,
-)
+from orders.finerworks.failures import parse_retry_after, transport_error
+from orders.finerworks.payloads import clean_account_key, validate_ids
+
+__all__ = ["FinerWorksClient", "FinerWorksResponse", "parse_retry_after", "validate_ids"]
 
 logger = logging.getLogger("orders.finerworks")
 
-BODY_EXCERPT_CHARS = 2000
 _REDACTED = "[redacted]"
 
 AttemptCallback = Callable[["FinerWorksResponse | FinerWorksError"], Any]
 
 
-@dataclass(frozen=True)
-class FinerWorksResponse:
-    endpoint: str
-    http_status: int
-    # The parsed body; for list_pending_orders only the status, the orders being in
-    # listed_orders.
-    body: dict
-    success: bool
-    status_code: int | None
-    message: str
-    reference_id: str
-    debug: Any
-    elapsed_ms: int
-    attempt: int
-    payload: dict = field(default_factory=dict)
-    body_excerpt: str = ""
-    listed_orders: tuple[ListedOrder, ...] = ()
-    # One line per listed record without a usable id ("a str where an order belongs").
-    unreadable_records: tuple[str, ...] = ()
-
-    outcome = "ok"  # class attribute, not a field
-
-    @property
-    def skipped_note(self) -> str:
-        """What of a list answer fwadmin cannot use, for the audit row ("" when all of it)."""
-        skipped = list(self.unreadable_records)
-        skipped += [f"#{o.fulfillment_id}: {o.problem}" for o in self.listed_orders if o.problem]
-        if not skipped:
-            return ""
-        shown = "; ".join(skipped[:20]) + ("; ..." if len(skipped) > 20 else "")
-        return f"{len(skipped)} listed record{'s' if len(skipped) > 1 else ''} skipped: {shown}"
-
-    @property
-    def orders(self) -> list[dict]:
-        """The listed orders as dicts (parsed on each access: fine for a few hundred)."""
-        return [json.loads(order.record_json) for order in self.listed_orders]
-
-
-def validate_ids(ids: Any) -> list[int]:
-    """Return ``ids`` as a list of ints, or raise ValueError (nothing is sent then)."""
-    if isinstance(ids, (str, bytes)) or not isinstance(ids, (list, tuple)):
-        raise ValueError(
-            "ids must be a non-empty list of positive integers (FinerWorks fulfillment_id "
-            f"values), got {type(ids).__name__}"
-        )
-    if not ids:
-        raise ValueError("ids must be a non-empty list of positive integers; got an empty list")
-    for value in ids:
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise ValueError(f"ids must contain only positive integers; got {value!r}")
-    if len(set(ids)) != len(ids):
-        raise ValueError("ids must not contain duplicates")
-    return [int(value) for value in ids]
-
-
-def _clean_account_key(account_key: Any) -> str | None:
-    if account_key is None or account_key == "":
-        return None  # "" (blank CharField) means the key owner's account, like None
-    if not isinstance(account_key, str):
-        raise ValueError(f"account_key must be a string or None, got {type(account_key).__name__}")
-    return account_key
-
-
 class FinerWorksClient:
-    ENDPOINT_LIST = "list_pending_orders"
+    ENDPOINT_LIST = LIST_ENDPOINT
     ENDPOINT_DELETE = "delete_pending_orders"
     ENDPOINT_CREDENTIALS = "test_my_credentials"
 
@@ -137,6 +59,7 @@ class FinerWorksClient:
         before_attempt: Callable[[], Any] | None = None,
         max_retries: int = 2,
         max_retry_wait: float = 10.0,
+        retry_backoff: float = 0.5,
         max_response_bytes: int = 256 * 1024 * 1024,
         sleep: Callable[[float], Any] = time.sleep,
     ) -> None:
@@ -151,6 +74,7 @@ class FinerWorksClient:
         self.before_attempt = before_attempt
         self.max_retries = max(0, int(max_retries))
         self.max_retry_wait = float(max_retry_wait)
+        self.retry_backoff = float(retry_backoff)  # first wait before a retry; doubles after
         self.max_response_bytes = int(max_response_bytes)
         self.sleep = sleep
 
@@ -167,7 +91,7 @@ class FinerWorksClient:
         payload: dict[str, Any] = {}
         if ids is not None:
             payload["ids"] = validate_ids(ids)
-        account_key = _clean_account_key(account_key)
+        account_key = clean_account_key(account_key)
         if account_key is not None:
             payload["account_key"] = account_key
         return self._call("POST", self.ENDPOINT_LIST, payload)
@@ -176,7 +100,7 @@ class FinerWorksClient:
         self, ids: Sequence[int], account_key: str | None = None
     ) -> FinerWorksResponse:
         payload: dict[str, Any] = {"ids": validate_ids(ids)}
-        account_key = _clean_account_key(account_key)
+        account_key = clean_account_key(account_key)
         if account_key is not None:
             payload["account_key"] = account_key
         return self._call("POST", self.ENDPOINT_DELETE, payload)
@@ -234,7 +158,7 @@ class FinerWorksClient:
         if err.retry_after is not None:
             wait = err.retry_after
         else:
-            wait = 0.5 * (2 ** (attempt - 1))
+            wait = self.retry_backoff * (2 ** (attempt - 1))
         return max(0.0, min(wait, self.max_retry_wait))
 
     def _log(self, result: FinerWorksResponse | FinerWorksError) -> None:
@@ -274,23 +198,23 @@ class FinerWorksClient:
                 stream=True,  # read below, up to max_response_bytes
             )
         except requests.exceptions.RequestException as exc:
-            raise self._transport_error(exc, started, common) from exc
+            raise transport_error(exc, _since(started), common) from exc
         try:
             content = self._read_capped(resp)
         except requests.exceptions.RequestException as exc:
             # FinerWorks answered (the headers came): whatever broke the body, it may have
             # processed the request.
-            raise self._transport_error(exc, started, common, answered=True) from exc
+            raise transport_error(exc, _since(started), common, answered=True) from exc
         except _TooLarge as exc:
             raise BadResponse(
                 f"FinerWorks sent an answer over {self.max_response_bytes // 2**20} MB on "
                 f"{endpoint} (FINERWORKS_MAX_RESPONSE_MB); it was not read.",
                 http_status=resp.status_code,
-                elapsed_ms=int((time.monotonic() - started) * 1000),
+                elapsed_ms=_since(started),
                 **common,
             ) from exc
-        elapsed_ms = int((time.monotonic() - started) * 1000)
-        return self._interpret(resp, content, elapsed_ms, common)
+        raw = RawAnswer(resp.status_code, resp.headers, content, resp.encoding, _since(started))
+        return answer_interpret(raw, common, self._redact)
 
     def _read_capped(self, resp: requests.Response) -> bytes:
         limit = self.max_response_bytes
@@ -307,124 +231,11 @@ class FinerWorksClient:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    @staticmethod
-    def _transport_error(
-        exc: Exception, started: float, common: dict, answered: bool = False
-    ) -> FinerWorksError:
-        elapsed_ms = int((time.monotonic() - started) * 1000)
-        reason = type(exc).__name__
-        endpoint = common["endpoint"]
-        if not answered and nothing_was_sent(exc):
-            return ConnectionFailed(
-                f"Could not connect to FinerWorks for {endpoint} ({reason}); "
-                "the request was not sent.",
-                status_message=reason,
-                elapsed_ms=elapsed_ms,
-                **common,
-            )
-        return OutcomeUnknown(
-            f"No answer from FinerWorks on {endpoint} ({reason}); the request may or may "
-            "not have been processed.",
-            status_message=reason,
-            elapsed_ms=elapsed_ms,
-            **common,
-        )
-
-    def _parse(self, endpoint: str, http_status: int, content: bytes, encoding):
-        """(excerpt text, body, list answer or None) of an answer's bytes."""
-        if endpoint == self.ENDPOINT_LIST and 200 <= http_status < 300:
-            # Can be huge: never decoded or parsed whole.
-            text = decode(content[: BODY_EXCERPT_CHARS * 4], encoding)
-            try:
-                answer = read_list_body(content, encoding)
-            except Exception:  # whatever a hostile answer breaks: unreadable, and audited
-                logger.exception("A list answer could not be read")
-                answer = ListAnswer(None, error=TOO_DEEP)
-            return text, answer.body, answer
-        text = decode(content, encoding)
-        if not nesting_within(content):
-            return text, None, ListAnswer(None, error=TOO_DEEP)
-        try:
-            return text, (json.loads(text) if text else None), None
-        except (ValueError, RecursionError):
-            return text, None, None
-
-    def _interpret(
-        self, resp: requests.Response, content: bytes, elapsed_ms: int, common: dict
-    ) -> FinerWorksResponse:
-        endpoint = common["endpoint"]
-        http_status = resp.status_code
-        text, body, answer = self._parse(endpoint, http_status, content, resp.encoding)
-        excerpt = self._redact(text[:BODY_EXCERPT_CHARS])
-        status = body.get("status") if isinstance(body, dict) else None
-        status = status if isinstance(status, dict) else None
-        reference_id = str(status.get("reference_id") or "") if status else ""
-        info = {
-            "http_status": http_status,
-            "reference_id": reference_id,
-            "body_excerpt": excerpt,
-            "elapsed_ms": elapsed_ms,
-            **common,
-        }
-        body_msg = self._redact(body_message(body))
-        retry_after = parse_retry_after(resp.headers.get("Retry-After"))
-        raise_for_http_status(http_status, text, excerpt, body_msg, retry_after, info)
-        too_deep = answer is not None and answer.error == TOO_DEEP
-        if too_deep or not isinstance(body, dict):
-            why = TOO_DEEP if too_deep else "the body is not a JSON object"
-            raise BadResponse(
-                f"FinerWorks sent an unreadable answer on {endpoint} (HTTP {http_status}): {why}.",
-                **info,
-            )
-        if status is None:
-            raise BadResponse(
-                f"FinerWorks sent an answer without a status object on {endpoint} "
-                f"(HTTP {http_status}).",
-                status_message=body_msg,
-                **info,
-            )
-        status_message = self._redact(str(status.get("message") or ""))
-        if status.get("success") is not True:
-            raise RequestRejected(
-                f"FinerWorks did not accept the request on {endpoint} (HTTP {http_status}, "
-                f"status.success false): {status_message or 'no message'}",
-                status_message=status_message,
-                **info,
-            )
-        if answer is not None and answer.unreadable and "ids" in common["payload"]:
-            # Asked about given ids, a record fwadmin cannot read may be one of them: the
-            # answer proves nothing about which are gone.
-            raise BadResponse(
-                f"FinerWorks listed {len(answer.unreadable)} record(s) without a usable "
-                "fulfillment_id, so this answer cannot show which orders are gone.",
-                status_message=status_message,
-                **info,
-            )
-        if answer is not None and answer.error:
-            raise BadResponse(
-                f"FinerWorks answered {endpoint} with success but {answer.error}: fwadmin "
-                "cannot tell from it which orders are listed.",
-                status_message=status_message,
-                **info,
-            )
-        status_code = status.get("status_code")
-        return FinerWorksResponse(
-            endpoint=endpoint,
-            http_status=http_status,
-            body=body,
-            success=True,
-            status_code=status_code if isinstance(status_code, int) else None,
-            message=status_message,
-            reference_id=reference_id,
-            debug=status.get("debug"),
-            elapsed_ms=elapsed_ms,
-            attempt=common["attempt"],
-            payload=common["payload"],
-            body_excerpt=excerpt,
-            listed_orders=answer.orders if answer is not None else (),
-            unreadable_records=answer.unreadable if answer is not None else (),
-        )
-
 
 class _TooLarge(Exception):
     """The answer is over max_response_bytes (read no further)."""
+
+
+def _since(started: float) -> int:
+    """Milliseconds since a time.monotonic() reading."""
+    return int((time.monotonic() - started) * 1000)

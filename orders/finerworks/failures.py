@@ -11,7 +11,10 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from orders.finerworks.errors import (
     BadResponse,
+    ConnectionFailed,
     CredentialsRejected,
+    FinerWorksError,
+    OutcomeUnknown,
     RateLimited,
     RequestRejected,
     ServerError,
@@ -140,3 +143,26 @@ def raise_for_http_status(http_status, text, excerpt, body_msg, retry_after, inf
             status_message=body_msg,
             **info,
         )
+
+
+def transport_error(
+    exc: Exception, elapsed_ms: int, common: dict, answered: bool = False
+) -> FinerWorksError:
+    """The typed error of a request that got no (complete) answer: ConnectionFailed when
+    nothing can have reached FinerWorks, else OutcomeUnknown. `answered`: the headers came."""
+    reason = type(exc).__name__
+    endpoint = common["endpoint"]
+    if not answered and nothing_was_sent(exc):
+        return ConnectionFailed(
+            f"Could not connect to FinerWorks for {endpoint} ({reason}); the request was not sent.",
+            status_message=reason,
+            elapsed_ms=elapsed_ms,
+            **common,
+        )
+    return OutcomeUnknown(
+        f"No answer from FinerWorks on {endpoint} ({reason}); the request may or may "
+        "not have been processed.",
+        status_message=reason,
+        elapsed_ms=elapsed_ms,
+        **common,
+    )

@@ -180,6 +180,8 @@ def finerworks_client(
         app_key=settings.FINERWORKS_APP_KEY,
         timeout=settings.FINERWORKS_TIMEOUT,
         max_response_bytes=settings.FINERWORKS_MAX_RESPONSE_MB * 1024 * 1024,
+        retry_backoff=settings.FWADMIN_RETRY_BACKOFF_SECONDS,
+        max_retry_wait=settings.FWADMIN_RETRY_MAX_WAIT_SECONDS,
         on_attempt=record,
         before_attempt=before_attempt,
     )
