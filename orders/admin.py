@@ -15,6 +15,7 @@ from .models import (
     FinerWorksCall,
     PendingOrder,
 )
+from .parsing import whole_number
 from .text import isolated
 
 
@@ -146,7 +147,7 @@ class PendingOrderAdmin(ReadOnlyAdmin):
 
 def _ids(values) -> list[int]:
     """Posted checkbox values as ids; anything else cannot name an order."""
-    return sorted({int(v) for v in values if v.isascii() and v.isdigit() and len(v) <= 18})
+    return sorted({n for v in values if (n := whole_number(v)) is not None})
 
 
 class AccountGrantInline(admin.TabularInline):

@@ -6,21 +6,24 @@ from django import forms
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Upper
 
-from .models import FinerWorksCall, PendingOrder
+from .db import Unindexed
+from .models import CALL_OUTCOMES, CallEndpoint, FinerWorksCall, PendingOrder
+from .parsing import whole_number
 from .permissions import accounts_for_user
-from .selectors import Unindexed
 
+# The list's sortable columns, in header order: key -> (header, ordering fields). The
+# list's headers and this form's choices both come from here.
 SORTS = {
-    "fulfillment_id": ("fulfillment_id",),
-    "order_po": ("order_po", "fulfillment_id"),
-    "recipient": ("recipient_name", "fulfillment_id"),
-    "account": ("account__name", "fulfillment_id"),
-    "source": ("source", "fulfillment_id"),
-    "shipping": ("shipping_code", "fulfillment_id"),
-    "items": ("total_quantity", "fulfillment_id"),
-    "test_mode": ("test_mode", "fulfillment_id"),
-    "state": ("state", "fulfillment_id"),
-    "first_seen": ("first_seen_at", "fulfillment_id"),
+    "fulfillment_id": ("Id", ("fulfillment_id",)),
+    "order_po": ("Order PO", ("order_po", "fulfillment_id")),
+    "recipient": ("Recipient", ("recipient_name", "fulfillment_id")),
+    "account": ("Account", ("account__name", "fulfillment_id")),
+    "source": ("Source", ("source", "fulfillment_id")),
+    "shipping": ("Ship", ("shipping_code", "fulfillment_id")),
+    "items": ("Items / qty", ("total_quantity", "fulfillment_id")),
+    "test_mode": ("Test", ("test_mode", "fulfillment_id")),
+    "state": ("State", ("state", "fulfillment_id")),
+    "first_seen": ("First seen", ("first_seen_at", "fulfillment_id")),
 }
 SORT_CHOICES = [(k, k) for k in SORTS] + [(f"-{k}", f"-{k}") for k in SORTS]
 DEFAULT_SORT = "-first_seen"
@@ -114,15 +117,15 @@ class OrderFilterForm(forms.Form):
                 | Q(recipient_name__istartswith=q)
                 | Q(recipient_email__istartswith=q)
             )
-            if q.lstrip("#").isascii() and q.lstrip("#").isdigit() and len(q) < 19:
-                match |= Q(fulfillment_id=int(q.lstrip("#")))
+            if (fid := whole_number(q.lstrip("#"))) is not None:
+                match |= Q(fulfillment_id=fid)
             orders = orders.filter(match)
         return orders
 
     def ordering(self) -> list[str]:
         """The sort's columns, then the id: a total order, which cursor paging needs."""
         sort = self.value("sort", DEFAULT_SORT)
-        fields = [*SORTS[sort.lstrip("-")], "id"]
+        fields = [*SORTS[sort.lstrip("-")][1], "id"]
         return [f"-{f}" for f in fields] if sort.startswith("-") else fields
 
     def describe(self) -> str:
@@ -153,9 +156,10 @@ class SelectionForm(forms.Form):
     def clean_orders(self) -> list[int]:
         ids = []
         for raw in self.posted_ids:
-            if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or int(raw) < 1:
+            fid = whole_number(raw)
+            if not fid:  # None, or 0
                 raise forms.ValidationError(f"“{raw[:30]}” is not an order id.")
-            ids.append(int(raw))
+            ids.append(fid)
         if len(ids) > MAX_IDS_POSTED:
             raise forms.ValidationError(
                 f"Select at most {MAX_IDS_POSTED} orders by hand; use “select all matching”."
@@ -211,11 +215,9 @@ class CallFilterForm(forms.Form):
     """Filters of the audit page."""
 
     endpoint = forms.ChoiceField(
-        required=False,
-        choices=[("", "All endpoints")]
-        + [(e, e) for e in ("list_pending_orders", "delete_pending_orders", "test_my_credentials")],
+        required=False, choices=[("", "All endpoints"), *CallEndpoint.choices]
     )
-    outcome = forms.CharField(required=False, max_length=30)
+    outcome = forms.ChoiceField(required=False, choices=[("", "All outcomes"), *CALL_OUTCOMES])
     user = forms.CharField(required=False, max_length=150)
     account = forms.ModelChoiceField(queryset=None, required=False, empty_label="All accounts")
     date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -233,7 +235,7 @@ class CallFilterForm(forms.Form):
         if data.get("endpoint"):
             calls = calls.filter(endpoint=data["endpoint"])
         if data.get("outcome"):
-            calls = calls.filter(outcome=data["outcome"].strip())
+            calls = calls.filter(outcome=data["outcome"])
         if data.get("user"):
             calls = calls.filter(acting_username=data["user"].strip())
         if data.get("account"):

@@ -4,10 +4,12 @@ FinerWorks account, bulk deletions, and the append-only audit of every FinerWork
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Coalesce, Collate, Upper
+from django.db.models.functions import Coalesce, Upper
 from django.utils import timezone
 
+from orders.db import CaseInsensitiveIndex
 from orders.deletion_states import DeletionState, ItemOutcome, is_terminal
+from orders.finerworks.errors import OUTCOME_CODES
 from orders.text import visible_controls
 
 
@@ -103,33 +105,6 @@ class AccountGrant(models.Model):
 LIST_ORDER = ["-first_seen_at", "-fulfillment_id", "-id"]
 LIST_ORDER_DESC = [F(term.lstrip("-")).desc() for term in LIST_ORDER]
 LIST_FILTER_COLUMNS = ["source", "shipping_code", "test_mode"]
-
-
-class CaseInsensitiveIndex(models.Index):
-    """An index on one text column that serves Django's `istartswith` and `iexact` on it.
-
-    SQLite runs both as LIKE, which uses an index only if it has the NOCASE collation;
-    PostgreSQL runs UPPER(column::text) LIKE UPPER('abc%') (or =), which needs that
-    expression indexed with text_pattern_ops whatever the database collation
-    (https://www.postgresql.org/docs/current/indexes-opclass.html). The expression index
-    also gives PostgreSQL statistics on UPPER(column), so it estimates a filter's rows
-    right. Elsewhere: a plain index.
-    """
-
-    def create_sql(self, model, schema_editor, using="", **kwargs):
-        vendor = schema_editor.connection.vendor
-        [field_name] = self.fields
-        if vendor == "sqlite":
-            index = models.Index(Collate(models.F(field_name), "NOCASE"), name=self.name)
-            return index.create_sql(model, schema_editor, using, **kwargs)
-        if vendor == "postgresql":
-            quote = schema_editor.quote_name
-            column = quote(model._meta.get_field(field_name).column)
-            return (
-                f"CREATE INDEX {quote(self.name)} ON {quote(model._meta.db_table)} "
-                f"((UPPER({column}::text)) text_pattern_ops)"
-            )
-        return super().create_sql(model, schema_editor, using, **kwargs)
 
 
 class PendingOrder(models.Model):
@@ -324,6 +299,27 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise PermissionError("The FinerWorks call audit is append-only.")
 
 
+class CallEndpoint(models.TextChoices):
+    LIST = "list_pending_orders", "list_pending_orders"
+    DELETE = "delete_pending_orders", "delete_pending_orders"
+    CREDENTIALS = "test_my_credentials", "test_my_credentials"
+    PRUNE = "prune_finerworks_calls", "audit pruning (local)"
+
+
+class CallPurpose(models.TextChoices):
+    SYNC = "sync", "Sync"
+    PREFLIGHT = "preflight", "Pre-flight check"
+    DELETE = "delete", "Delete"
+    VERIFY = "verify", "Verification"
+    ACCOUNT_CHECK = "account_check", "Account key check"
+    CREDENTIALS_CHECK = "credentials_check", "Credentials check"
+    RETENTION = "retention", "Audit retention"
+
+
+# The client's error codes and the two the services write (orders.finerworks.errors).
+CALL_OUTCOMES = [(code, code.replace("_", " ")) for code in OUTCOME_CODES]
+
+
 class FinerWorksCall(models.Model):
     """One HTTP attempt to FinerWorks, or one local refusal to make it. Append-only.
 
@@ -343,14 +339,14 @@ class FinerWorksCall(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     acting_username = models.CharField(max_length=150, blank=True)
-    endpoint = models.CharField(max_length=50, db_index=True)
-    purpose = models.CharField(max_length=20, blank=True)
+    endpoint = models.CharField(max_length=50, db_index=True, choices=CallEndpoint.choices)
+    purpose = models.CharField(max_length=20, blank=True, choices=CallPurpose.choices)
     account = models.ForeignKey(
         FinerWorksAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     request_payload = models.JSONField(default=dict, blank=True)
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    outcome = models.CharField(max_length=30, db_index=True)
+    outcome = models.CharField(max_length=30, db_index=True, choices=CALL_OUTCOMES)
     success = models.BooleanField(null=True, blank=True, help_text="FinerWorks' status.success")
     status_code = models.IntegerField(null=True, blank=True)
     status_message = models.TextField(blank=True)

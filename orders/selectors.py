@@ -1,9 +1,10 @@
 """Querysets scoped to what a user may see. Every view and the admin read through these."""
 
 from django.db import models
-from django.db.models import F, Func, QuerySet, Value
+from django.db.models import F, QuerySet, Value
 from django.db.models.lookups import GreaterThan, LessThan
 
+from .db import RowValue, Unindexed
 from .models import BulkDeletion, FinerWorksAccount, FinerWorksCall, PendingOrder
 from .permissions import accounts_for_user, user_can_view_orders
 
@@ -30,28 +31,6 @@ LIST_COLUMNS = (
 # Counting stops here: past it the list says "10,000+" and pages by cursor, so no page
 # costs more on a million orders than on a hundred thousand.
 COUNT_CAP = 10_000
-
-
-class Unindexed(Func):
-    """A column the query planner should not drive the query by (SQLite's unary +).
-
-    SQLite without statistics takes an equality on an indexed column (state, account) to
-    be very selective and prefers it over the search's prefix indexes, then scans every
-    pending order. https://sqlite.org/optoverview.html#disqualifying_where_clause_terms_using_unary_
-    PostgreSQL plans from statistics and gets the plain column.
-    """
-
-    template = "%(expressions)s"
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return self.as_sql(compiler, connection, template="+%(expressions)s", **extra_context)
-
-
-class RowValue(Func):
-    """(a, b, c): compared as a whole, so a keyset condition is one index range."""
-
-    function = ""
-    output_field = models.Field()
 
 
 def pending_orders_for_user(user, *, accounts=None) -> QuerySet[PendingOrder]:

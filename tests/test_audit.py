@@ -71,6 +71,19 @@ def test_dashboard_lists_and_filters_calls(client, admin_user, calls):
     assert "500" in detail.content.decode()
 
 
+def test_the_outcome_filter_offers_every_outcome_and_names_an_unknown_one(
+    client, admin_user, calls
+):
+    client.force_login(admin_user)
+    page = client.get(reverse("orders:call_list"), {"outcome": "http_error"})
+    html = page.content.decode()
+    assert page.status_code == HTTPStatus.OK
+    assert len(page.context["page"].object_list) == len(calls)  # an unknown code filters nothing
+    assert "outcome:" in html and "(ignored)" in html
+    for code in ("ok", "refused", "outcome_unknown", "listed_after_delete"):
+        assert f'<option value="{code}"' in html
+
+
 def test_csv_export_has_the_filtered_rows_and_no_key(client, admin_user, calls):
     client.force_login(admin_user)
     response = client.get(reverse("orders:call_csv"), {"endpoint": "list_pending_orders"})

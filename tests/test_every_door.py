@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from fwadmin.client_ip import client_ip
 from orders.models import BulkDeletion, FinerWorksAccount, FinerWorksCall, PendingOrder
-from orders.order_page import decode_cursor, encode_cursor
+from orders.views.order_page import decode_cursor, encode_cursor
 from orders.views.orders import OrderListView
 from tests.conftest import make_user
 from tests.helpers import confirm, forget_verification, mirror, sent_ids, shown_messages

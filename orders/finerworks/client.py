@@ -32,6 +32,7 @@ from orders.finerworks.errors import (
 )
 from orders.finerworks.failures import parse_retry_after, transport_error
 from orders.finerworks.payloads import clean_account_key, validate_ids
+from orders.parsing import whole_number
 
 __all__ = ["FinerWorksClient", "FinerWorksResponse", "parse_retry_after", "validate_ids"]
 
@@ -218,8 +219,8 @@ class FinerWorksClient:
 
     def _read_capped(self, resp: requests.Response) -> bytes:
         limit = self.max_response_bytes
-        declared = str(resp.headers.get("Content-Length") or "")
-        if declared.isdigit() and int(declared) > limit:
+        declared = whole_number(str(resp.headers.get("Content-Length") or ""), max_digits=30)
+        if declared is not None and declared > limit:
             resp.close()
             raise _TooLarge
         chunks, size = [], 0

@@ -18,6 +18,8 @@ from typing import Any, NamedTuple
 import ijson
 import orjson
 
+from orders.parsing import whole_number
+
 MAX_DEPTH = 64  # FinerWorks' records nest about five levels deep
 MAX_ID = 2**63 - 1  # fulfillment ids are stored as a 64-bit integer
 MAX_QUANTITY = 2**31 - 1  # quantities are stored as a 32-bit integer
@@ -123,8 +125,11 @@ def _quantity(value: Any) -> int | None:
         return value
     if value is None:
         return 0
-    if isinstance(value, str) and value.strip().isdigit() and value.isascii():
-        value = int(value)
+    if (
+        isinstance(value, str)
+        and (number := whole_number(value.strip(), max_digits=12)) is not None
+    ):
+        value = number
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_QUANTITY:
         return value
     return None

@@ -3,7 +3,6 @@
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.contrib import messages
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import ngettext
@@ -72,7 +71,8 @@ def bulk_deletion_progress(deletion: BulkDeletion) -> dict:
 
 
 def bulk_deletion_report(deletion: BulkDeletion) -> list[tuple[int, str]]:
-    """(message level, sentence) pairs that tell staff how a deletion ended, per account."""
+    """(tone, sentence) pairs that tell staff how a deletion ended, per account; the tone is
+    "success", "info", "warning" or "error" (the views show each in its own style)."""
     totals = bulk_deletion_totals(deletion)
 
     def accounts(*outcomes) -> str:
@@ -82,7 +82,7 @@ def bulk_deletion_report(deletion: BulkDeletion) -> list[tuple[int, str]]:
     failed = (Outcome.REJECTED, Outcome.NOT_SENT, Outcome.CLAIMED)
     lines = [
         (
-            messages.SUCCESS,
+            "success",
             (Outcome.DELETED,),
             ngettext(
                 "%(n)d order deleted at FinerWorks (verified).",
@@ -91,7 +91,7 @@ def bulk_deletion_report(deletion: BulkDeletion) -> list[tuple[int, str]]:
             ),
         ),
         (
-            messages.INFO,
+            "info",
             (Outcome.ALREADY_GONE,),
             ngettext(
                 "%(n)d order was already gone at FinerWorks; nothing was sent.",
@@ -100,7 +100,7 @@ def bulk_deletion_report(deletion: BulkDeletion) -> list[tuple[int, str]]:
             ),
         ),
         (
-            messages.WARNING,
+            "warning",
             (Outcome.STILL_PENDING,),
             ngettext(
                 "%(n)d order is still pending at FinerWorks after the delete.",
@@ -109,7 +109,7 @@ def bulk_deletion_report(deletion: BulkDeletion) -> list[tuple[int, str]]:
             ),
         ),
         (
-            messages.WARNING,
+            "warning",
             (Outcome.UNVERIFIED,),
             ngettext(
                 "%(n)d order was sent but could not be checked: it may or may not be deleted; "
@@ -120,7 +120,7 @@ def bulk_deletion_report(deletion: BulkDeletion) -> list[tuple[int, str]]:
             ),
         ),
         (
-            messages.ERROR,
+            "error",
             failed,
             ngettext(
                 "%(n)d order was not deleted; see each order's reason.",
@@ -130,9 +130,9 @@ def bulk_deletion_report(deletion: BulkDeletion) -> list[tuple[int, str]]:
         ),
     ]
     report = []
-    for level, outcomes, text in lines:
+    for tone, outcomes, text in lines:
         if n := totals.count(*outcomes):
-            report.append((level, f"{text % {'n': n}} Accounts: {accounts(*outcomes)}."))
+            report.append((tone, f"{text % {'n': n}} Accounts: {accounts(*outcomes)}."))
     if deletion.error_message:
-        report.append((messages.ERROR, deletion.error_message))
+        report.append(("error", deletion.error_message))
     return report

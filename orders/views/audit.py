@@ -9,8 +9,8 @@ from django.views.generic import DetailView, TemplateView
 
 from orders import selectors
 from orders.forms import CallFilterForm
-from orders.order_page import query_without
 from orders.views.base import CanViewAudit, numbered_page
+from orders.views.order_page import query_without
 
 
 class CallListView(CanViewAudit, TemplateView):

@@ -16,6 +16,7 @@ from django.views.generic import TemplateView
 from orders import permissions, selectors, services
 from orders.forms import ConfirmDeletionForm, OrderFilterForm, SelectionForm
 from orders.models import BulkDeletion, BulkDeletionItem, FinerWorksAccount, PendingOrder
+from orders.parsing import whole_number
 from orders.tasks import bulk_deletion_enqueue
 from orders.views.base import CanDelete, CanViewOrders, numbered_page
 
@@ -65,10 +66,10 @@ class DeletionCreateView(CanDelete, View):
 
 
 def _refuse_filter_account(user, account_id) -> None:
-    account_id = account_id or ""
-    if not (account_id.isascii() and account_id.isdigit()) or len(account_id) > 18:
+    account_pk = whole_number(account_id)
+    if account_pk is None:
         return
-    account = FinerWorksAccount.objects.filter(pk=int(account_id)).first()
+    account = FinerWorksAccount.objects.filter(pk=account_pk).first()
     if account is not None:
         reason = f"{user} tried to select all orders of ungranted account {account}."
         services.delete_refusal_record(user=user, account=account, reason=reason)
@@ -212,9 +213,17 @@ class DeletionProgressView(CanViewOrders, DeletionMixin, View):
         return JsonResponse(services.bulk_deletion_progress(self.get_deletion(pk)))
 
 
+TONE_LEVELS = {
+    "success": messages.SUCCESS,
+    "info": messages.INFO,
+    "warning": messages.WARNING,
+    "error": messages.ERROR,
+}
+
+
 def _report(request, deletion) -> None:
-    for level, text in services.bulk_deletion_report(deletion):
-        messages.add_message(request, level, text)
+    for tone, text in services.bulk_deletion_report(deletion):
+        messages.add_message(request, TONE_LEVELS[tone], text)
 
 
 class DeletionDetailView(CanViewOrders, DeletionMixin, TemplateView):

@@ -9,24 +9,19 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 
 from orders import permissions, selectors, services
-from orders.forms import OrderFilterForm
-from orders.order_page import CURSOR_PARAMS, OrderPage, query_without, sort_headers, state_word
+from orders.forms import DEFAULT_SORT, SORTS, OrderFilterForm
 from orders.permissions import accounts_for_user
 from orders.views.base import CanViewOrders, load_permissions
+from orders.views.order_page import (
+    CURSOR_PARAMS,
+    OrderPage,
+    query_without,
+    sort_headers,
+    state_word,
+)
 
 # The list's columns, each sortable by its key (OrderFilterForm's sort choices).
-SORT_COLUMNS = [
-    ("fulfillment_id", "Id"),
-    ("order_po", "Order PO"),
-    ("recipient", "Recipient"),
-    ("account", "Account"),
-    ("source", "Source"),
-    ("shipping", "Ship"),
-    ("items", "Items / qty"),
-    ("test_mode", "Test"),
-    ("state", "State"),
-    ("first_seen", "First seen"),
-]
+SORT_COLUMNS = [(key, header) for key, (header, _) in SORTS.items()]
 
 
 class OrderListView(CanViewOrders, TemplateView):
@@ -57,9 +52,7 @@ class OrderListView(CanViewOrders, TemplateView):
         return super().get_context_data(
             form=form,
             page=page,
-            sort_headers=sort_headers(
-                SORT_COLUMNS, form.value("sort", "-first_seen"), filter_query
-            ),
+            sort_headers=sort_headers(SORT_COLUMNS, form.value("sort", DEFAULT_SORT), filter_query),
             state_word=state_word(form.value("state", "pending")),
             can_delete=permissions.user_can_delete_at_finerworks(user),
             filter_fields=[

@@ -13,6 +13,7 @@ from django.utils import dateformat, timezone
 from django.utils.http import urlencode
 
 from orders import selectors
+from orders.parsing import whole_number
 
 CURSOR_PARAMS = ("after", "before", "last")
 
@@ -160,9 +161,8 @@ class OrderPage:
 
 
 def page_number(value) -> int | None:
-    if value and value.isascii() and value.isdigit() and 0 < len(value) < 10 and int(value) > 0:
-        return int(value)
-    return None
+    number = whole_number(value, max_digits=9)
+    return number or None  # page 0 is no page
 
 
 def state_word(state: str) -> str:
