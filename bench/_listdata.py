@@ -55,7 +55,7 @@ def _rows(size: int, account_ids: list[int]):
     from django.db import connection
 
     from orders.finerworks.demo_data import make_records
-    from orders.services.sync_apply import mirrored_fields, record_hash
+    from orders.services.sync_snapshot import mirrored_fields, record_hash
 
     vendor = connection.vendor
     columns = _columns()

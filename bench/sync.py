@@ -60,7 +60,8 @@ def _baseline(base_url: str) -> int:
 
     from orders.finerworks.sandbox import DEFAULT_APP_KEY, DEFAULT_WEB_API_KEY
     from orders.models import FinerWorksAccount, PendingOrder
-    from orders.services.sync_apply import MIRRORED_FIELDS, mirrored_fields, record_hash
+    from orders.services.sync_apply import MIRRORED_FIELDS
+    from orders.services.sync_snapshot import mirrored_fields, record_hash
 
     account = FinerWorksAccount.objects.get(account_key__isnull=True)
     response = requests.post(

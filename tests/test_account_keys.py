@@ -17,7 +17,7 @@ from orders.services import (
     finerworks_account_verify,
     pending_orders_sync,
 )
-from orders.services.sync_apply import mirrored_fields, record_hash
+from orders.services.sync_snapshot import mirrored_fields, record_hash
 from tests.helpers import DELETE, sent_ids
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -306,7 +306,7 @@ def test_a_pre_flight_that_lists_none_calls_nothing_gone_when_the_key_cannot_be_
         account.refresh_from_db()
         return account
 
-    monkeypatch.setattr("orders.services.deletion_run.finerworks_account_verify", check_fails)
+    monkeypatch.setattr("orders.services.deletion_send.finerworks_account_verify", check_fails)
 
     bulk_deletion_run(deletion=deletion, acting_user=deleter)
 

@@ -52,7 +52,7 @@ def test_an_ignored_key_is_flagged_even_when_the_owners_orders_change_between_th
         calls.append(kwargs.get("account_key"))
         if len(calls) == 1:  # someone works in the owner's account meanwhile
             fw.seed(1, seed=9)
-            fw._soft_delete([second["fulfillment_id"]], None)
+            fw.delete_orders([second["fulfillment_id"]])
         return response
 
     monkeypatch.setattr(FinerWorksClient, "list_pending_orders", list_then_change)
@@ -128,7 +128,7 @@ def test_an_empty_listing_later_does_not_undo_an_earlier_proof(fw, acme, admin_u
     assert finerworks_account_verify(account=acme, acting_user=admin_user).verification == (
         Verification.VERIFIED
     )
-    fw._soft_delete([order["fulfillment_id"]], KEY)  # the account's last order went
+    fw.delete_orders([order["fulfillment_id"]], KEY)  # the account's last order went
 
     account = finerworks_account_verify(account=acme, acting_user=admin_user)
 

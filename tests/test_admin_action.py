@@ -205,8 +205,7 @@ def test_confirming_deletes_and_reports_the_count_of_each_outcome(
     settings.FINERWORKS_DELETE_BATCH_SIZE = 2
     client.force_login(deleter)
     page = open_confirmation(client, mine)
-    with fw._lock:  # submitted at FinerWorks meanwhile: the pre-flight must catch it
-        del fw._orders[None][mine[0].fulfillment_id]
+    fw.submit_order(mine[0].fulfillment_id)  # submitted meanwhile: the pre-flight must catch it
     fw.add_fault(DELETE, "sticky")  # the first chunk sent stays pending at FinerWorks
 
     url, data = press(page, "Yes, delete 5 orders at FinerWorks")

@@ -93,9 +93,7 @@ def test_a_resumed_run_resends_a_chunk_only_if_finerworks_did_not_apply_it(
     settings.FINERWORKS_DELETE_BATCH_SIZE = 2
     deletion, first_chunk = _interrupted_deletion(fw, deleter)
     if applied:  # the request reached FinerWorks before the worker died
-        with fw._lock:
-            for fid in first_chunk:
-                fw._deleted[fid] = (None, fw._orders[None].pop(fid))
+        fw.delete_orders(first_chunk)
 
     call_command("deletions", requeue=deletion.pk)
 

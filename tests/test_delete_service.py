@@ -49,9 +49,8 @@ def outcomes(deletion) -> dict[int, str]:
 
 def remove_at_finerworks(fw, orders, account_key=None):
     """Someone deleted or submitted these orders at FinerWorks since our last sync."""
-    with fw._lock:
-        for order in orders:
-            del fw._orders[account_key][order.fulfillment_id]
+    for order in orders:
+        fw.submit_order(order.fulfillment_id, account_key)
 
 
 @pytest.fixture
@@ -279,14 +278,12 @@ def test_wrong_app_key_in_settings_stops_the_run_and_says_so(
 
 def _keys_rotate_after_first_delete(fw):
     """Make the sandbox accept the first delete, then reject the credentials from then on."""
-    real_pop_fault = fw._pop_fault
 
-    def pop_fault(endpoint):
-        if endpoint == DELETE:
+    def rotate(entry):
+        if entry["endpoint"] == DELETE:
             fw.app_key = "rotated-at-finerworks"  # this request was already authenticated
-        return real_pop_fault(endpoint)
 
-    fw._pop_fault = pop_fault
+    fw.on_request = rotate
 
 
 def test_credentials_rejected_mid_run_leave_the_remaining_chunks_unsent(
@@ -362,8 +359,7 @@ def test_an_order_finerworks_lists_without_being_asked_for_it_is_never_sent(
     fw, deleter, owner_account
 ):
     orders = mirror(fw, 6, seed=44)
-    every_order = fw._list_body
-    fw._list_body = lambda account, ids: every_order(account, None)  # ids filter ignored
+    fw.list_ignores_ids = True
     deletion = bulk_deletion_create(
         user=deleter, orders=PendingOrder.objects.filter(pk__in=[o.pk for o in orders[:3]])
     )
@@ -440,7 +436,7 @@ def test_the_records_download_holds_the_raw_records_of_the_deleted_orders_only(
     by_id = {r["fulfillment_id"]: r for r in payload["orders"]}
     assert set(by_id) == fids(orders[3:5])
     for fid, row in by_id.items():
-        assert row["record"] == fw._deleted[fid][1]  # exactly what FinerWorks had listed
+        assert row["record"] == fw.deleted_record(fid)  # exactly what FinerWorks had listed
         assert row["account"] == owner_account.name
 
 

@@ -175,8 +175,7 @@ def test_refresh_under_fault_changes_nothing_and_says_why(
     client, viewer, fw, two_orders, settings, monkeypatch, mode, message
 ):
     before = list(PendingOrder.objects.values_list("pk", "state", "last_seen_at"))
-    with fw._lock:
-        fw._orders[None].clear()  # a misread failure would mark every order gone
+    fw.clear_orders()  # a misread failure would mark every order gone
     if mode in ("refused", "connect_timeout", "bad_keys"):
         arrange(Fault(mode, mode, "", 0, "", False), fw, settings, monkeypatch)
     else:

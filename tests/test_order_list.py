@@ -12,7 +12,7 @@ from django.utils import timezone
 from orders import selectors
 from orders.forms import OrderFilterForm
 from orders.models import FinerWorksAccount, PendingOrder
-from orders.services.sync_apply import mirrored_fields, record_hash
+from orders.services.sync_snapshot import mirrored_fields, record_hash
 from tests.conftest import make_user
 
 LIST = reverse("orders:list")

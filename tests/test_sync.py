@@ -50,9 +50,8 @@ def test_resync_counts_new_changed_unchanged_and_gone(fw, owner_account):
 
     # Elsewhere at FinerWorks: one order edited, one submitted (gone), one new.
     edited = dict(records[1], order_po="EDITED-1")
-    with fw._lock:
-        fw._store(edited, None)
-        del fw._orders[None][records[2]["fulfillment_id"]]
+    fw.edit_order(edited)
+    fw.submit_order(records[2]["fulfillment_id"])
     fw.add_order(ODD_RECORD)
 
     [summary] = pending_orders_sync()
@@ -93,8 +92,7 @@ def test_a_failed_sync_changes_no_order_and_is_audited(fw, owner_account, mode):
     fw.seed(5, seed=1)
     pending_orders_sync()
     before = list(PendingOrder.objects.order_by("pk").values_list("pk", "state", "last_seen_at"))
-    with fw._lock:
-        fw._orders[None].clear()  # if the failure were misread as "empty", all would go
+    fw.clear_orders()  # if the failure were misread as "empty", all would go
     fw.add_fault("list_pending_orders", mode)
 
     [summary] = pending_orders_sync()

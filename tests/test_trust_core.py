@@ -3,7 +3,6 @@ proves anything, listed records are checked one by one, bodies and nesting are c
 429/503 on a delete is settled by verification instead of a resend, a grant revoked mid-run
 stops the next chunk, and a sync that contradicts a verified deletion says so loudly."""
 
-import copy
 import json
 import time
 import tracemalloc
@@ -72,15 +71,13 @@ def refresh(client):
 
 
 def record_at_finerworks(fw, order, account_key=None) -> dict:
-    with fw._lock:
-        return copy.deepcopy(fw._orders[account_key][order.fulfillment_id])
+    return fw.record(order.fulfillment_id, account_key)
 
 
 def remove_at_finerworks(fw, orders, account_key=None):
     """Someone deleted or submitted these orders at FinerWorks since our last sync."""
-    with fw._lock:
-        for order in orders:
-            del fw._orders[account_key][order.fulfillment_id]
+    for order in orders:
+        fw.submit_order(order.fulfillment_id, account_key)
 
 
 def last_sync_call(account) -> FinerWorksCall:
@@ -511,9 +508,7 @@ def test_a_sync_still_listing_an_order_verified_deleted_puts_it_back_with_a_warn
     assert deletion.state == BulkDeletion.State.FINISHED
     assert set(outcomes(deletion).values()) == {Outcome.DELETED}
     back, *others = orders
-    with fw._lock:  # FinerWorks lists it again: the delete did not hold after all
-        account_key, record = fw._deleted.pop(back.fulfillment_id)
-        fw._store(record, account_key)
+    fw.undelete_order(back.fulfillment_id)  # FinerWorks lists it again: the delete did not hold
 
     [summary] = pending_orders_sync()
 

@@ -66,6 +66,27 @@ def _order_po(rng: random.Random, source: str, index: int) -> str:
     return f"ORDER_PO_{rng.randrange(100000, 999999)}"
 
 
+def _items(rng: random.Random, order_po: str, fid: int) -> list[dict]:
+    items = []
+    for j in range(rng.randint(1, 3)):
+        sku, title = rng.choice(PRODUCTS)
+        items.append(
+            {
+                "product_order_po": f"{order_po}-{j + 1}",
+                "product_sku": sku,
+                "product_title": title,
+                "product_qty": rng.randint(1, 4),
+                "product_image": {
+                    "pixel_width": 2400,
+                    "pixel_height": 3000,
+                    "product_url_file": f"https://img.example.test/{fid}/{j}.jpg",
+                    "product_url_thumbnail": f"https://img.example.test/{fid}/{j}_t.jpg",
+                },
+            }
+        )
+    return items
+
+
 def make_records(n: int, *, seed: int = 0, start_id: int = 1) -> list[dict]:
     """Return ``n`` realistic pending-order records with fulfillment_id start_id.."""
     rng = random.Random(seed)
@@ -96,23 +117,7 @@ def make_records(n: int, *, seed: int = 0, start_id: int = 1) -> list[dict]:
         elif i % 50 == 27:
             gift = f"Hi {SCRIPT}"
         city, state, zip_code, country = choice(CITIES)
-        items = []
-        for j in range(randint(1, 3)):
-            sku, title = choice(PRODUCTS)
-            items.append(
-                {
-                    "product_order_po": f"{order_po}-{j + 1}",
-                    "product_sku": sku,
-                    "product_title": title,
-                    "product_qty": randint(1, 4),
-                    "product_image": {
-                        "pixel_width": 2400,
-                        "pixel_height": 3000,
-                        "product_url_file": f"https://img.example.test/{fid}/{j}.jpg",
-                        "product_url_thumbnail": f"https://img.example.test/{fid}/{j}_t.jpg",
-                    },
-                }
-            )
+        items = _items(rng, order_po, fid)
         record = {
             "fulfillment_id": fid,
             "order_po": order_po,

@@ -18,17 +18,13 @@ from typing import Any, NamedTuple
 import ijson
 import orjson
 
+from orders.finerworks.nesting import MAX_DEPTH, nesting_within
 from orders.parsing import whole_number
 
-MAX_DEPTH = 64  # FinerWorks' records nest about five levels deep
 MAX_ID = 2**63 - 1  # fulfillment ids are stored as a 64-bit integer
 MAX_QUANTITY = 2**31 - 1  # quantities are stored as a 32-bit integer
 
 _JSON_OBJECT = re.compile(rb"\s*\{")
-_ESCAPE = re.compile(rb"\\.", re.DOTALL)
-_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
-_STRING = re.compile(rb'"[^"]*"')
-_PAIR = re.compile(rb"\[\]|\{\}")
 # An escaped NUL: PostgreSQL stores no NUL in text or jsonb.
 _ESCAPED_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
@@ -43,42 +39,6 @@ def canonical_json(value: Any) -> bytes:
     except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits
         text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return text.encode()
-
-
-def nesting_within(content: bytes, limit: int = MAX_DEPTH) -> bool:
-    """Whether the JSON text's brackets pair up and nest at most `limit` levels deep.
-
-    Checked before any parser sees the text: a streaming parser's memory grows with the
-    square of the depth. Escapes go, then all but quotes and brackets, then the strings
-    (adjacent quotes first: most strings hold no bracket), then innermost pairs once per
-    level: all in C, about 0.3 s for 110 MB, a few passes for real answers.
-    """
-    structure = _structure(content).replace(b'""', b"")
-    brackets = _STRING.sub(b"", structure) if b'"' in structure else structure
-    for _ in range(limit):
-        if not brackets:
-            return True
-        brackets = _PAIR.sub(b"", brackets)  # one level per pass, whatever the kinds mix
-    return not brackets
-
-
-_SLICE = 8 * 1024 * 1024
-
-
-def _structure(content) -> bytes:
-    """The quotes and brackets of a JSON text, escapes removed, read in slices so that no
-    copy of a 100 MB answer is made (a slice never ends inside an escape)."""
-    parts, start, size = [], 0, len(content)
-    while start < size:
-        end = min(start + _SLICE, size)
-        while end < size and content[end - 1] == 0x5C:  # a backslash: its escape goes along
-            end += 1
-        piece = bytes(content[start:end])
-        if b"\\" in piece:
-            piece = _ESCAPE.sub(b"", piece)
-        parts.append(piece.translate(None, _NOT_STRUCTURE))
-        start = end
-    return b"".join(parts)
 
 
 def usable_id(value: Any) -> int | None:

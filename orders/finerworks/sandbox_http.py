@@ -140,43 +140,10 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(raw) if raw else None
         except ValueError:
             body = ...
-        entry = {
-            "endpoint": endpoint,
-            "method": method,
-            "path": self.path.split("?")[0],
-            "body": None if body is ... else body,
-            "raw_body": raw.decode("utf-8", "replace"),
-            "header_names": list(self.headers.keys()),
-            "query_names": sorted(qs),
-            "had_valid_keys": valid_keys,
-            "fault": None,
-        }
-        sb._log_request(entry)
-        fault = sb._pop_fault(endpoint) if endpoint in ENDPOINTS else None
-        entry["fault"] = fault
+        entry = self._log_entry(endpoint, method, qs, raw, body, valid_keys)
+        fault = entry["fault"]
         self._wait(sb.latency_ms / 1000)
-
-        if fault == "drop":
-            self._drop()
-            return
-        if fault == "read_timeout":
-            self._wait(sb.timeout_sleep)
-            self._send(504, {"Message": "read_timeout fault: answered too late, nothing done"})
-            return
-        canned = wire.canned_answer(fault)
-        if canned is not None:
-            self._send(*canned)
-            return
-
-        if endpoint not in ENDPOINTS:
-            self._send(404, {"Message": f"No HTTP resource was found for /v3/{endpoint}."})
-            return
-        expected = "GET" if endpoint == "test_my_credentials" else "POST"
-        if method != expected:
-            self._send(405, {"Message": f"The requested resource does not support {method}."})
-            return
-        if not valid_keys:
-            self._send(400, wire.CREDENTIALS_BODY)
+        if self._answered_by_fault(fault) or self._refused(endpoint, method, valid_keys):
             return
         if endpoint == "test_my_credentials":
             account = sb._effective_account((qs.get("account_key") or [None])[0])
@@ -189,27 +156,79 @@ class _Handler(BaseHTTPRequestHandler):
         body = body or {}
         account = sb._effective_account(body.get("account_key"))
         entry["effective_account"] = account
-        ids = body.get("ids")
-        deleted_but = wire.DELETED_BUT_ANSWERS.get(fault or "")
-
         if endpoint == "list_pending_orders":
-            if ids is not None and ids != [] and not wire._valid_ids(ids):
-                self._send(400, wire._model_state("request.ids", "ids must be integers."))
-                return
-            if fault in wire.LIST_BODY_FAULTS:
-                payload = sb._fault_list_body(fault, account, ids or None)
-            else:  # a plain (account, ids) call: tests may swap _list_body for their own
-                payload = sb._list_body(account, ids or None)
-            code, _, headers = deleted_but or (200, None, {})
-            self._send(code, payload, headers)
-            return
+            self._list(account, body.get("ids"), fault)
+        else:
+            self._delete(account, body.get("ids"), fault)
 
-        # delete_pending_orders
+    def _log_entry(self, endpoint, method, qs, raw: bytes, body, valid_keys: bool) -> dict:
+        """The request as the sandbox's log keeps it (names only of headers and query)."""
+        entry = {
+            "endpoint": endpoint,
+            "method": method,
+            "path": self.path.split("?")[0],
+            "body": None if body is ... else body,
+            "raw_body": raw.decode("utf-8", "replace"),
+            "header_names": list(self.headers.keys()),
+            "query_names": sorted(qs),
+            "had_valid_keys": valid_keys,
+            "fault": None,
+        }
+        self.sandbox._log_request(entry)
+        entry["fault"] = self.sandbox._pop_fault(endpoint) if endpoint in ENDPOINTS else None
+        if self.sandbox.on_request is not None:
+            self.sandbox.on_request(entry)
+        return entry
+
+    def _answered_by_fault(self, fault: str | None) -> bool:
+        """Faults that answer before anything is looked at (or never answer)."""
+        if fault == "drop":
+            self._drop()
+            return True
+        if fault == "read_timeout":
+            self._wait(self.sandbox.timeout_sleep)
+            self._send(504, {"Message": "read_timeout fault: answered too late, nothing done"})
+            return True
+        canned = wire.canned_answer(fault)
+        if canned is not None:
+            self._send(*canned)
+            return True
+        return False
+
+    def _refused(self, endpoint: str, method: str, valid_keys: bool) -> bool:
+        """FinerWorks' own refusals: unknown endpoint, wrong method, bad keys."""
+        if endpoint not in ENDPOINTS:
+            self._send(404, {"Message": f"No HTTP resource was found for /v3/{endpoint}."})
+            return True
+        expected = "GET" if endpoint == "test_my_credentials" else "POST"
+        if method != expected:
+            self._send(405, {"Message": f"The requested resource does not support {method}."})
+            return True
+        if not valid_keys:
+            self._send(400, wire.CREDENTIALS_BODY)
+            return True
+        return False
+
+    def _list(self, account, ids, fault: str | None) -> None:
+        sb = self.sandbox
+        if ids is not None and ids != [] and not wire._valid_ids(ids):
+            self._send(400, wire._model_state("request.ids", "ids must be integers."))
+            return
+        ids = None if sb.list_ignores_ids else ids or None
+        if fault in wire.LIST_BODY_FAULTS:
+            payload = sb._fault_list_body(fault, account, ids)
+        else:
+            payload = sb._list_body(account, ids)
+        code, _, headers = wire.DELETED_BUT_ANSWERS.get(fault or "") or (200, None, {})
+        self._send(code, payload, headers)
+
+    def _delete(self, account, ids, fault: str | None) -> None:
         if not wire._valid_ids(ids):
             self._send(400, wire.IDS_REQUIRED_BODY)
             return
         if fault != "sticky":
-            sb._soft_delete(ids, account)
+            self.sandbox._soft_delete(ids, account)
+        deleted_but = wire.DELETED_BUT_ANSWERS.get(fault or "")
         if deleted_but is not None:
             self._send(*deleted_but)
             return

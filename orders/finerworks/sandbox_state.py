@@ -12,10 +12,11 @@ from typing import Any
 
 from orders.finerworks import sandbox_wire as wire
 from orders.finerworks.demo_data import make_records
+from orders.finerworks.sandbox_events import OrderEvents
 from orders.finerworks.sandbox_wire import ENDPOINTS, FAULT_MODES
 
 
-class SandboxState:
+class SandboxState(OrderEvents):
     def __init__(
         self,
         web_api_key: str = wire.DEFAULT_WEB_API_KEY,
@@ -36,6 +37,8 @@ class SandboxState:
         # At most this many orders per list answer, cut silently (None: no cap). FinerWorks
         # documents no cap; this is the failure a verification must not be fooled by.
         self.list_cap: int | None = None
+        self.list_ignores_ids = False  # True: an id listing answers with every order
+        self.on_request = None  # called with each request's log entry before it is served
         self.requests: list[dict] = []
         self._lock = threading.RLock()
         self._orders: dict[str | None, dict[int, dict]] = {None: {}}
@@ -77,27 +80,6 @@ class SandboxState:
             for record in records:
                 self._store(record, account_key)
         return records
-
-    def edit_order(self, record: dict, account_key: str | None = None) -> dict:
-        """Change an existing order in place, as an edit at FinerWorks would."""
-        with self._lock:
-            if record["fulfillment_id"] not in self._orders.get(account_key, {}):
-                raise ValueError(f"no order {record['fulfillment_id']} in that account")
-            self._store(dict(record), account_key)
-        return record
-
-    def submit_order(self, fulfillment_id: int, account_key: str | None = None) -> None:
-        """Take an order off the pending list, as submitting it at FinerWorks would."""
-        with self._lock:
-            self._orders.get(account_key, {}).pop(fulfillment_id)
-            self._encoded.pop(fulfillment_id, None)
-
-    def clear_orders(self, account_key: str | None = None) -> None:
-        """Empty an account's pending list (every order submitted elsewhere)."""
-        with self._lock:
-            for fid in self._orders.get(account_key, {}):
-                self._encoded.pop(fid, None)
-            self._orders[account_key] = {}
 
     def listed_ids(self, account_key: str | None = None) -> set[int]:
         with self._lock:

@@ -5,12 +5,11 @@ from .accounts import account_owner_get_or_create, finerworks_account_verify, mi
 from .audit import finerworks_call_record, finerworks_call_refusal_record
 from .deletion import (
     bulk_deletion_accounts,
-    bulk_deletion_cancel,
     bulk_deletion_confirm,
     bulk_deletion_create,
-    bulk_deletion_requeue,
     delete_refusal_record,
 )
+from .deletion_control import bulk_deletion_cancel, bulk_deletion_requeue
 from .deletion_drafts import (
     bulk_deletion_discard,
     bulk_deletion_draft_expire,

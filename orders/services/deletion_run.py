@@ -13,29 +13,23 @@ from django.utils import timezone
 
 from orders.deletion_states import deletion_move, items_move
 from orders.finerworks.errors import (
-    ConnectionFailed,
     CredentialsRejected,
     FinerWorksError,
-    RateLimited,
-    RequestRejected,
 )
 from orders.models import BulkDeletion, BulkDeletionItem, PendingOrder
 
-from .accounts import account_key_refusal, accounts_mark_not_honoured, finerworks_account_verify
+from .accounts import account_key_refusal
 from .advice import explain
 from .audit import finerworks_client
-from .deletion import bulk_deletion_accounts, chunked, delete_refusal_record
-from .deletion_fence import CancelRequested, RunFence, Superseded
+from .deletion import bulk_deletion_accounts, chunked
+from .deletion_fence import RunFence, Superseded
+from .deletion_send import StopRun, not_sent, preflight, refused, send_chunks
 from .deletion_status import DeletionTotals, bulk_deletion_totals
-from .deletion_verify import LIST_CHUNK, items_with, listed_ids, mark_orders_gone, verify_sent
+from .deletion_verify import LIST_CHUNK, items_with, mark_orders_gone, verify_sent
 
 Outcome = BulkDeletionItem.Outcome
 State = BulkDeletion.State
 SELECTED = [Outcome.SELECTED]
-
-
-class _StopRun(Exception):
-    """Nothing more can get through to FinerWorks in this run."""
 
 
 def bulk_deletion_run(*, deletion: BulkDeletion, acting_user) -> DeletionTotals:
@@ -107,51 +101,20 @@ def _finish(fence: RunFence, state: str, error: str) -> None:
     deletion.refresh_from_db()
 
 
-def _not_sent(fence: RunFence, items, reason: str) -> int:
-    with fence.guard():
-        return items_move(items, sources=SELECTED, target=Outcome.NOT_SENT, note=reason)
-
-
 def _run_accounts(fence: RunFence) -> str:
     """Run every account; the reason the run stopped early, if it left anything unsent."""
     stop_reason, unsent = "", 0
     for account in bulk_deletion_accounts(fence.deletion):
         items = fence.deletion.items.filter(account=account)
         if stop_reason:
-            unsent += _not_sent(fence, items, stop_reason)
+            unsent += not_sent(fence, items, stop_reason)
             continue
         try:
             _run_account(fence, account, items)
-        except _StopRun as exc:
+        except StopRun as exc:
             stop_reason = str(exc)
-            unsent += _not_sent(fence, items, stop_reason)
+            unsent += not_sent(fence, items, stop_reason)
     return stop_reason if unsent else ""
-
-
-def _refused(fence: RunFence, account, items, reason: str, *, in_flight=False) -> bool:
-    """Refuse what is left for this account, audited; True if there was a refusal. With
-    in_flight, orders a dead run sent are not re-listed for this user either."""
-    if not reason:
-        return False
-    if in_flight:
-        with fence.guard():
-            items_move(
-                items,
-                sources=[Outcome.SENDING],
-                target=Outcome.UNVERIFIED,
-                note=f"Sent by an earlier run, not verified: {reason}",
-            )
-    ids = list(items.filter(outcome=Outcome.SELECTED).values_list("fulfillment_id", flat=True))
-    if ids:
-        delete_refusal_record(
-            user=fence.acting_user,
-            account=account,
-            ids=ids,
-            reason=reason,
-            deletion=fence.deletion,
-        )
-    _not_sent(fence, items, reason)
-    return True
 
 
 def _run_account(fence: RunFence, account, items) -> None:
@@ -167,20 +130,54 @@ def _run_account(fence: RunFence, account, items) -> None:
             before_attempt=fence.check if purpose == "delete" else None,
         )
 
-    account.refresh_from_db()  # its key's verification may have changed since confirmation
-    key = account.account_key or None
-    # Checked again at run time: a grant may have been revoked since confirmation.
-    if _refused(fence, account, items, fence.refusal(account), in_flight=True):
+    if not _resume(fence, account, items, client("verify")):
         return
+    key = account.account_key or None  # as _resume re-read it
+    selected = items_with(items, Outcome.SELECTED)
+    to_check = selected.fids()
+    if not to_check:
+        return
+    if fence.cancel_requested():
+        not_sent(fence, items, "Cancelled.")
+        return
+    try:
+        listing = preflight(fence, account, items, client("preflight"), to_check, key)
+    except CredentialsRejected as exc:
+        raise StopRun(explain(exc)) from exc
+    except FinerWorksError as exc:
+        not_sent(fence, items, f"Pre-flight check failed, nothing sent: {explain(exc)}")
+        return
+    if listing is None:
+        return
+    gone = [fid for fid in to_check if fid not in listing.ids]
+    for chunk in chunked(gone, 1000):
+        mark_orders_gone(fence, selected, chunk)
+    to_send = [fid for fid in to_check if fid in listing.ids]
+    try:
+        send_chunks(fence, account, items, selected, to_send, client("delete"), key)
+    finally:
+        # Also when the run stops: chunks already sent must be settled, not left in flight.
+        if not fence.superseded:
+            verify_sent(fence, items, client("verify"), key, listing.largest_answer)
+
+
+def _resume(fence: RunFence, account, items, verify_client) -> bool:
+    """Before any pre-flight: the account may still be acted for, and what a dead run sent is
+    verified first. False when the account is refused (audited; nothing more is sent)."""
+    deletion = fence.deletion
+    account.refresh_from_db()  # its key's verification may have changed since confirmation
+    # Checked again at run time: a grant may have been revoked since confirmation.
+    if refused(fence, account, items, fence.refusal(account), in_flight=True):
+        return False
     # Before any list with the key, even of orders a dead run sent: an ignored key would
     # answer for the owner, who does not have them, and they would pass for deleted.
     refusal = account_key_refusal(account=account, acting_user=fence.acting_user)
-    if _refused(fence, account, items, refusal, in_flight=True):
-        return
+    if refused(fence, account, items, refusal, in_flight=True):
+        return False
     # A previous run may have died after sending: verify those before anything else. What
     # FinerWorks still lists was never applied, so it goes back to be sent once more.
     resume_chunk = min(LIST_CHUNK, settings.FINERWORKS_DELETE_BATCH_SIZE)
-    verify_sent(fence, items, client("verify"), key, resume_chunk, resume=True)
+    verify_sent(fence, items, verify_client, account.account_key or None, resume_chunk, resume=True)
     with fence.guard():
         # Only orders this deletion holds are sent. After a failed run released its
         # claims, another deletion may have claimed some; a requeued run leaves those.
@@ -191,102 +188,4 @@ def _run_account(fence: RunFence, account, items) -> None:
             note="No longer held by this deletion (another one claimed it while this one "
             "was stopped); not sent by this one.",
         )
-    selected = items_with(items, Outcome.SELECTED)
-    to_check = selected.fids()
-    if not to_check:
-        return
-    if fence.cancel_requested():
-        _not_sent(fence, items, "Cancelled.")
-        return
-    try:
-        listing = _preflight(fence, account, items, client("preflight"), to_check, key)
-    except CredentialsRejected as exc:
-        raise _StopRun(explain(exc)) from exc
-    except FinerWorksError as exc:
-        _not_sent(fence, items, f"Pre-flight check failed, nothing sent: {explain(exc)}")
-        return
-    if listing is None:
-        return
-    gone = [fid for fid in to_check if fid not in listing.ids]
-    for chunk in chunked(gone, 1000):
-        mark_orders_gone(fence, selected, chunk)
-    to_send = [fid for fid in to_check if fid in listing.ids]
-    try:
-        _send_chunks(fence, account, items, selected, to_send, client("delete"), key)
-    finally:
-        # Also when the run stops: chunks already sent must be settled, not left in flight.
-        if not fence.superseded:
-            verify_sent(fence, items, client("verify"), key, listing.largest_answer)
-
-
-def _preflight(fence, account, items, client, to_check, key):
-    """Which of the ids FinerWorks lists for this account, or None when the account's
-    key turns out to be ignored (refused and audited: nothing is sent)."""
-    listing = listed_ids(fence, client, to_check, key)
-    if not key:
-        return listing
-    if not listing.ids:
-        # None of them listed with the key: really all gone, or a key FinerWorks now
-        # ignores (the owner has none of them). Only a fresh check can tell.
-        finerworks_account_verify(account=account, acting_user=fence.acting_user)
-        Verification = type(account).Verification
-        if account.verification in (Verification.NOT_HONOURED, Verification.FAILED):
-            # Ignored, or not checkable now: nothing is called gone on this answer's word.
-            _refused(fence, account, items, f"{account}: {account.verification_note}")
-            return None
-        return listing
-    # Fulfillment ids are global: if the owner's account lists any of them too, the key
-    # was ignored and a delete would hit the owner's orders.
-    owner = listed_ids(fence, client, sorted(listing.ids), None)
-    if not owner.ids:
-        return listing
-    accounts_mark_not_honoured([account.pk], owner.ids)
-    account.refresh_from_db()
-    _refused(fence, account, items, f"{account}: {account.verification_note}")
-    return None
-
-
-def _send_chunks(fence, account, items, selected, fids: list[int], delete_client, key) -> None:
-    for chunk in chunked(fids, settings.FINERWORKS_DELETE_BATCH_SIZE):
-        if _refused(fence, account, items, fence.refusal(account)):
-            return
-        chunk_items = selected.items(chunk)
-        try:
-            with fence.guard(unless_cancelled=True):
-                # Marked before sending: if this process dies, the next run verifies, not
-                # resends. The client re-checks the token before each attempt (fence.check),
-                # so only a pause of more than STUCK_AFTER right inside that check-and-send
-                # can slip through.
-                items_move(chunk_items, sources=SELECTED, target=Outcome.SENDING, note="")
-        except CancelRequested:
-            _not_sent(fence, items, "Cancelled.")
-            return
-        try:
-            delete_client.delete_pending_orders(chunk, account_key=key)
-        except CredentialsRejected as exc:
-            _settle_chunk(fence, chunk_items, Outcome.REJECTED, explain(exc))
-            raise _StopRun(explain(exc)) from exc
-        except ConnectionFailed as exc:
-            # Nothing was sent; FinerWorks is out of reach, so stop instead of hammering.
-            _settle_chunk(fence, chunk_items, Outcome.NOT_SENT, explain(exc))
-            raise _StopRun(explain(exc)) from exc
-        except RateLimited as exc:
-            # A 429/503 may come after FinerWorks processed the delete: verification decides.
-            _note_unknown(fence, chunk_items, exc)
-            raise _StopRun(explain(exc)) from exc
-        except RequestRejected as exc:
-            _settle_chunk(fence, chunk_items, Outcome.REJECTED, explain(exc))
-        except FinerWorksError as exc:
-            # Outcome unknown (timeout, 5xx, unreadable answer): verification decides.
-            _note_unknown(fence, chunk_items, exc)
-
-
-def _settle_chunk(fence, chunk_items, outcome: str, note: str) -> None:
-    with fence.guard():
-        items_move(chunk_items, sources=[Outcome.SENDING], target=outcome, note=note)
-
-
-def _note_unknown(fence, chunk_items, exc: FinerWorksError) -> None:
-    # The note keeps what went wrong for the staff reading the result.
-    with fence.guard():
-        chunk_items.update(note=f"The delete call failed: {exc}"[:400])
+    return True

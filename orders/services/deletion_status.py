@@ -70,17 +70,11 @@ def bulk_deletion_progress(deletion: BulkDeletion) -> dict:
     }
 
 
-def bulk_deletion_report(deletion: BulkDeletion) -> list[tuple[int, str]]:
-    """(tone, sentence) pairs that tell staff how a deletion ended, per account; the tone is
-    "success", "info", "warning" or "error" (the views show each in its own style)."""
-    totals = bulk_deletion_totals(deletion)
-
-    def accounts(*outcomes) -> str:
-        names = [a for a, o in totals.by_account.items() if any(o.get(x) for x in outcomes)]
-        return ", ".join(sorted(names))
-
+def _report_lines(totals: "DeletionTotals") -> list[tuple[str, tuple, str]]:
+    """(tone, outcomes counted, sentence with %(n)d, plural as the count needs) of every line
+    a report may have."""
     failed = (Outcome.REJECTED, Outcome.NOT_SENT, Outcome.CLAIMED)
-    lines = [
+    return [
         (
             "success",
             (Outcome.DELETED,),
@@ -129,6 +123,18 @@ def bulk_deletion_report(deletion: BulkDeletion) -> list[tuple[int, str]]:
             ),
         ),
     ]
+
+
+def bulk_deletion_report(deletion: BulkDeletion) -> list[tuple[str, str]]:
+    """(tone, sentence) pairs that tell staff how a deletion ended, per account; the tone is
+    "success", "info", "warning" or "error" (the views show each in its own style)."""
+    totals = bulk_deletion_totals(deletion)
+
+    def accounts(*outcomes) -> str:
+        names = [a for a, o in totals.by_account.items() if any(o.get(x) for x in outcomes)]
+        return ", ".join(sorted(names))
+
+    lines = _report_lines(totals)
     report = []
     for tone, outcomes, text in lines:
         if n := totals.count(*outcomes):

@@ -24,7 +24,8 @@ from .accounts import (
 )
 from .advice import explain
 from .audit import finerworks_call_refusal_record, finerworks_client
-from .sync_apply import Snapshot, snapshot_apply
+from .sync_apply import snapshot_apply
+from .sync_snapshot import Snapshot
 
 logger = logging.getLogger("orders.sync")
 

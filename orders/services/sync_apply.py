@@ -6,21 +6,18 @@ since the listing are marked gone, and a row whose state changed after the listi
 never overwritten by it.
 """
 
-import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import orjson
 from django.db import connections, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from orders.finerworks.client import FinerWorksResponse
-from orders.finerworks.responses import canonical_json
 from orders.models import FinerWorksAccount, PendingOrder
 
 from .last_seen import last_seen_kept
 from .sync_relisted import orders_listed_again_flag
+from .sync_snapshot import Snapshot, mirrored_fields, record_digest
 
 BATCH_SIZE = 1000
 # Columns refreshed when an order's record changed (or it came back after being gone).
@@ -45,70 +42,44 @@ MIRRORED_FIELDS = [
 
 
 @dataclass
-class Snapshot:
-    """What one list answer says of an account: each mirrorable record by id, every id it
-    lists (mirrorable or not), what was skipped, and whether it can prove absence."""
+class _Writes:
+    """What one snapshot changes in the mirror, worked out before anything is written."""
 
-    listed_at: datetime
-    records: dict[int, bytes] = field(default_factory=dict)
-    listed: set[int] = field(default_factory=set)
-    skipped: list[str] = field(default_factory=list)
-    complete: bool = True
-
-    @classmethod
-    def of(cls, response: FinerWorksResponse, listed_at: datetime) -> "Snapshot":
-        snapshot = cls(listed_at=listed_at, skipped=list(response.unreadable_records))
-        # A record without a usable id might be any order: none can be called gone.
-        snapshot.complete = not response.unreadable_records
-        for order in response.listed_orders:
-            snapshot.listed.add(order.fulfillment_id)
-            if order.problem:
-                snapshot.skipped.append(f"#{order.fulfillment_id}: {order.problem}")
-            else:
-                snapshot.records[order.fulfillment_id] = order.record_json
-        return snapshot
-
-
-def _text(value, limit: int) -> str:
-    return str(value or "")[:limit]
-
-
-def record_hash(record: dict) -> str:
-    return _digest(canonical_json(record))
-
-
-def _digest(record_json: bytes) -> str:
-    return hashlib.sha256(record_json).hexdigest()
-
-
-def mirrored_fields(record: dict) -> dict:
-    """The list-view columns derived from one FinerWorks pending-order record (one that
-    responses.record_problem found usable)."""
-    recipient = record.get("recipient") or {}
-    items = record.get("order_items") or []
-    first = items[0] if items else {}
-    name = " ".join(
-        str(part) for part in (recipient.get("first_name"), recipient.get("last_name")) if part
-    )
-    return {
-        "order_po": _text(record.get("order_po"), 200),
-        "recipient_name": _text(name, 200),
-        "recipient_company": _text(recipient.get("company_name"), 200),
-        "recipient_country": _text(recipient.get("country_code"), 10),
-        "recipient_email": _text(recipient.get("email"), 254),
-        "source": _text(record.get("source"), 50),
-        "shipping_code": _text(record.get("shipping_code"), 20),
-        "test_mode": bool(record.get("test_mode")),
-        "item_count": len(items),
-        "total_quantity": sum(int(item.get("product_qty") or 0) for item in items),
-        "first_sku": _text(first.get("product_sku"), 100),
-        "first_title": _text(first.get("product_title"), 300),
-    }
+    upserts: list = field(default_factory=list)  # (fid, record JSON, digest): new, changed
+    revived_pks: list = field(default_factory=list)  # listed again after gone or deleted
+    deleted_pks: list = field(default_factory=list)  # of those, deleted by fwadmin
+    gone_pks: list = field(default_factory=list)  # pending, not listed by a complete answer
 
 
 def snapshot_apply(account: FinerWorksAccount, snapshot: Snapshot, summary) -> None:
     now = timezone.now()
     rows = PendingOrder.objects.filter(account=account)
+    writes = _writes(rows, snapshot, summary)
+    with transaction.atomic():
+        # One upsert for new and changed rows; first_seen_at is kept on conflict.
+        for start in range(0, len(writes.upserts), BATCH_SIZE):
+            batch = writes.upserts[start : start + BATCH_SIZE]
+            _upsert(account, batch, now, snapshot.listed_at)
+        summary.gone = _mark_gone(rows, writes.gone_pks, now, snapshot.listed_at)
+        revived = rows.filter(state=PendingOrder.State.PENDING)  # the upsert's WHERE let them
+        for start in range(0, len(writes.revived_pks), BATCH_SIZE):
+            revived.filter(pk__in=writes.revived_pks[start : start + BATCH_SIZE]).update(
+                state_changed_at=now
+            )
+        # Last, so the orders marked gone above kept the previous listing as their last
+        # seen. Every order still pending was listed by a complete answer (an incomplete
+        # one cannot say which were: the stamp stays where it was).
+        stamps = {"last_synced_at": now, **({"listed_all_at": now} if snapshot.complete else {})}
+        FinerWorksAccount.objects.filter(pk=account.pk).update(**stamps)
+    for name, value in stamps.items():
+        setattr(account, name, value)
+    if writes.deleted_pks:
+        summary.listed_again = orders_listed_again_flag(account, writes.deleted_pks, now)
+
+
+def _writes(rows, snapshot: Snapshot, summary) -> _Writes:
+    """Compare the snapshot with the mirror's rows (counting new/changed/unchanged). The
+    writes re-check each row again: this read is only where to look."""
     # Left pending after the listing: this snapshot cannot speak for them.
     settled_since = set(
         rows.exclude(state=PendingOrder.State.PENDING)
@@ -119,17 +90,13 @@ def snapshot_apply(account: FinerWorksAccount, snapshot: Snapshot, summary) -> N
     for pk, fid, digest, state in rows.values_list(
         "pk", "fulfillment_id", "raw_hash", "state"
     ).iterator(chunk_size=5000):
-        if fid in settled_since:
-            continue
-        if fid in snapshot.listed or state == PendingOrder.State.PENDING:
+        if fid not in settled_since and (fid in snapshot.listed or state == "pending"):
             known[fid] = (pk, digest, state)
-
-    upserts = []  # (fulfillment_id, record JSON, digest) of new and changed orders
-    revived_pks, deleted_pks = [], []
+    writes = _Writes()
     for fid, record_json in snapshot.records.items():
         if fid in settled_since:
             continue
-        digest = _digest(record_json)
+        digest = record_digest(record_json)
         existing = known.get(fid)
         if existing is not None and existing[1] == digest and existing[2] == "pending":
             summary.unchanged += 1
@@ -139,37 +106,17 @@ def snapshot_apply(account: FinerWorksAccount, snapshot: Snapshot, summary) -> N
         else:
             summary.changed += 1
             if existing[2] != PendingOrder.State.PENDING:
-                revived_pks.append(existing[0])
+                writes.revived_pks.append(existing[0])
             if existing[2] == PendingOrder.State.DELETED:
-                deleted_pks.append(existing[0])
-        upserts.append((fid, record_json, digest))
-    gone_pks = []
+                writes.deleted_pks.append(existing[0])
+        writes.upserts.append((fid, record_json, digest))
     if snapshot.complete:
-        gone_pks = [
+        writes.gone_pks = [
             pk
             for fid, (pk, _, state) in known.items()
-            if fid not in snapshot.listed and state == PendingOrder.State.PENDING
+            if fid not in snapshot.listed and state == "pending"
         ]
-
-    with transaction.atomic():
-        # One upsert for new and changed rows; first_seen_at is kept on conflict.
-        for start in range(0, len(upserts), BATCH_SIZE):
-            _upsert(account, upserts[start : start + BATCH_SIZE], now, snapshot.listed_at)
-        summary.gone = _mark_gone(rows, gone_pks, now, snapshot.listed_at)
-        revived = rows.filter(state=PendingOrder.State.PENDING)  # the upsert's WHERE let them
-        for start in range(0, len(revived_pks), BATCH_SIZE):
-            revived.filter(pk__in=revived_pks[start : start + BATCH_SIZE]).update(
-                state_changed_at=now
-            )
-        # Last, so the orders marked gone above kept the previous listing as their last
-        # seen. Every order still pending was listed by a complete answer (an incomplete
-        # one cannot say which were: the stamp stays where it was).
-        stamps = {"last_synced_at": now, **({"listed_all_at": now} if snapshot.complete else {})}
-        FinerWorksAccount.objects.filter(pk=account.pk).update(**stamps)
-    for name, value in stamps.items():
-        setattr(account, name, value)
-    if deleted_pks:
-        summary.listed_again = orders_listed_again_flag(account, deleted_pks, now)
+    return writes
 
 
 def _mark_gone(rows, gone_pks: list[int], now, listed_at) -> int:

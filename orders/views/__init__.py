@@ -1,12 +1,14 @@
 """Dashboard views: thin; querysets come from selectors, actions from services."""
 
 from orders.views.audit import CallCsvView, CallDetailView, CallListView
-from orders.views.deletions import (
-    DeletionCancelView,
+from orders.views.deletion_confirm import (
     DeletionConfirmView,
     DeletionCreateView,
-    DeletionDetailView,
     DeletionDiscardView,
+)
+from orders.views.deletions import (
+    DeletionCancelView,
+    DeletionDetailView,
     DeletionListView,
     DeletionProgressView,
     DeletionRecordsView,

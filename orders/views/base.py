@@ -1,13 +1,13 @@
 """What every dashboard view shares: the permission gates."""
 
-from django.contrib import auth
+from django.contrib import auth, messages
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.mixins import UserPassesTestMixin
 from django.contrib.auth.models import Permission
 from django.core.paginator import Paginator
 from django.db.models import Q
 
-from orders import permissions
+from orders import permissions, services
 
 
 class CanViewOrders(UserPassesTestMixin):
@@ -66,3 +66,17 @@ def numbered_page(request, items, per_page: int):
     page.previous_query = to(page.previous_page_number()) if page.has_previous() else ""
     page.next_query = to(page.next_page_number()) if page.has_next() else ""
     return page
+
+
+TONE_LEVELS = {
+    "success": messages.SUCCESS,
+    "info": messages.INFO,
+    "warning": messages.WARNING,
+    "error": messages.ERROR,
+}
+
+
+def report_messages(request, deletion) -> None:
+    """How a deletion ended, as messages on the next page."""
+    for tone, text in services.bulk_deletion_report(deletion):
+        messages.add_message(request, TONE_LEVELS[tone], text)
