@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras \
+LOCK_FLAGS := --quiet --upgrade --generate-hashes --allow-unsafe --strip-extras \
 	--no-emit-index-url --no-emit-find-links --no-emit-trusted-host
 
 .PHONY: run test lint format bench live-test lock clean
@@ -34,7 +34,7 @@ test: $(INSTALLED)
 	$(VENV)/bin/lint-imports --no-cache
 	DJANGO_SETTINGS_MODULE=fwadmin.test_settings $(PY) manage.py check
 	DJANGO_SETTINGS_MODULE=fwadmin.test_settings $(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check --fix .

@@ -28,4 +28,4 @@ PY
 )
 "$VENV/bin/python" -m pip install --quiet --upgrade "Django>=6.1,<6.2" "${requirements[@]}"
 DJANGO_SETTINGS_MODULE=fwadmin.test_settings "$VENV/bin/python" manage.py check
-"$VENV/bin/python" -m pytest -p no:cacheprovider "$@"
+"$VENV/bin/python" -m pytest -p no:cacheprovider -n auto "$@"

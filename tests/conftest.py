@@ -1,8 +1,8 @@
 import pytest
-from django.contrib.auth.models import Permission, User
 
 from orders.models import AccountGrant, FinerWorksAccount
 from orders.services import account_owner_get_or_create
+from tests.factories import make_user
 
 pytest_plugins = ["tests.sandbox_plugin"]
 
@@ -39,18 +39,6 @@ def delegated_account(db, fw):
         account_key=key,
         verification=FinerWorksAccount.Verification.VERIFIED,
     )
-
-
-def make_user(username, *perms, superuser=False):
-    if superuser:
-        return User.objects.create_superuser(username, f"{username}@example.com", "pw")
-    user = User.objects.create_user(username, f"{username}@example.com", "pw", is_staff=True)
-    for perm in perms:
-        app, codename = perm.split(".")
-        user.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app, codename=codename)
-        )
-    return User.objects.get(pk=user.pk)  # fresh: no stale permission cache
 
 
 @pytest.fixture

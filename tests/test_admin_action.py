@@ -18,7 +18,7 @@ from orders.models import (
     PendingOrder,
 )
 from orders.services import pending_orders_sync
-from tests.conftest import make_user
+from tests.factories import make_user
 from tests.helpers import fids, forget_verification, mirror, sent_ids, shown_messages
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from orders.models import FinerWorksAccount, FinerWorksCall
 from orders.services import pending_orders_sync
-from tests.conftest import make_user
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

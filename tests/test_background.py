@@ -20,7 +20,7 @@ from orders.services import (
     bulk_deletion_run,
     pending_orders_sync,
 )
-from tests.conftest import make_user
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 Outcome = BulkDeletionItem.Outcome

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from orders.forms import MAX_IDS_POSTED, SelectionForm
 from orders.models import BulkDeletion, FinerWorksAccount, FinerWorksCall, PendingOrder
-from tests.test_order_list import add_orders
+from tests.factories import add_orders
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("orders:list")
@@ -98,7 +98,7 @@ def test_select_all_with_a_foreign_account_filter_is_refused_and_audited(
 
 
 def test_someone_elses_deletion_cannot_be_confirmed(client, deleter, owner_account):
-    from tests.conftest import make_user
+    from tests.factories import make_user
 
     add_orders(owner_account, 1)
     client.force_login(deleter)

@@ -585,11 +585,13 @@ def test_loopback_guard_blocks_client_pointed_at_public_host():
 
 def test_loopback_guard_allows_loopback_and_unix_sockets(sandbox):
     host, port = sandbox.base_url.removeprefix("http://").split(":")
-    socket.create_connection((host, int(port)), timeout=1).close()
-    socket.create_connection(("localhost", int(port)), timeout=1).close()
+    for name in (host, "localhost"):
+        with socket.create_connection((name, int(port)), timeout=1) as sock:
+            assert sock.getpeername()[1] == int(port)  # connected, not blocked
     a, b = socket.socketpair(socket.AF_UNIX)
-    a.close()
-    b.close()
+    with a, b:
+        a.sendall(b"ping")
+        assert b.recv(4) == b"ping"
 
 
 def test_a_list_is_read_order_by_order_whatever_the_key_order():

@@ -19,7 +19,7 @@ from orders.services import (
     bulk_deletion_create,
     bulk_deletion_run,
 )
-from tests.conftest import make_user
+from tests.factories import make_user
 from tests.helpers import confirm, fids, mirror, sent_ids, shown_messages
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -24,9 +24,8 @@ from fwadmin.client_ip import client_ip
 from orders.models import BulkDeletion, FinerWorksAccount, FinerWorksCall, PendingOrder
 from orders.views.order_page import decode_cursor, encode_cursor
 from orders.views.orders import OrderListView
-from tests.conftest import make_user
+from tests.factories import add_orders, make_user
 from tests.helpers import confirm, forget_verification, mirror, sent_ids, shown_messages
-from tests.test_order_list import add_orders
 
 pytestmark = pytest.mark.django_db
 transactional = pytest.mark.django_db(transaction=True)

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.test_order_list import add_orders
+from tests.factories import add_orders
 
 pytestmark = pytest.mark.django_db
 

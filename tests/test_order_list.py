@@ -12,38 +12,9 @@ from django.utils import timezone
 from orders import selectors
 from orders.forms import OrderFilterForm
 from orders.models import FinerWorksAccount, PendingOrder
-from orders.services.sync_snapshot import mirrored_fields, record_hash
-from tests.conftest import make_user
+from tests.factories import add_orders, make_user
 
 LIST = reverse("orders:list")
-
-
-def add_orders(account, n, start=1, **overrides):
-    now = timezone.now()
-    rows = []
-    for i in range(start, start + n):
-        record = {
-            "fulfillment_id": i,
-            "order_po": overrides.get("order_po", f"PO-{i}"),
-            "source": overrides.get("source", "web"),
-            "shipping_code": overrides.get("shipping_code", "SD"),
-            "test_mode": overrides.get("test_mode", False),
-            "recipient": {"first_name": f"Ann{i}", "last_name": "Lee", "email": f"a{i}@x.test"},
-            "order_items": [{"product_sku": "S", "product_qty": 1}],
-        }
-        rows.append(
-            PendingOrder(
-                account=account,
-                fulfillment_id=i,
-                raw=record,
-                raw_hash=record_hash(record),
-                first_seen_at=now,
-                last_seen_at=now,
-                state=overrides.get("state", "pending"),
-                **mirrored_fields(record),
-            )
-        )
-    PendingOrder.objects.bulk_create(rows)
 
 
 @pytest.fixture

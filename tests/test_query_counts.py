@@ -20,7 +20,7 @@ from orders.services import (
     bulk_deletion_run,
     pending_orders_sync,
 )
-from tests.test_order_list import add_orders
+from tests.factories import add_orders
 
 LIST = reverse("orders:list")
 NEXT = re.compile(r'<a href="\?([^"]*)" rel="next">')
