@@ -1,9 +1,29 @@
 """Small helpers shared by the deletion tests (dashboard, admin, service)."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from orders.models import FinerWorksAccount, PendingOrder
 from orders.services import pending_orders_sync
 
 DELETE = "delete_pending_orders"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def manage_py(*args: str, env: dict, drop: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    """`python manage.py ARGS` in a fresh process: this environment without the variables
+    starting with `drop`, plus `env`."""
+    base = {k: v for k, v in os.environ.items() if not (drop and k.startswith(drop))}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def mirror(fw, n, *, seed, account=None):

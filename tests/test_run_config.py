@@ -1,35 +1,23 @@
 """`make run`'s configuration: the demo .env it writes and the .env.example, each enough for
 any `manage.py` command in a second terminal."""
 
-import os
 import shutil
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 from fwadmin.demo_env import finerworks_target, write_demo_env
+from tests.helpers import manage_py
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def manage(env_file: Path, *args: str) -> subprocess.CompletedProcess:
+def manage(env_file: Path, *args: str):
     """A command as a second terminal runs it: no DJANGO_/FINERWORKS_ variables set."""
     env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "FINERWORKS_", "DATABASE_URL", "FWADMIN_"))
+        "FWADMIN_ENV_FILE": str(env_file),
+        "DATABASE_URL": f"sqlite:///{env_file.parent / 'db.sqlite3'}",
     }
-    env["FWADMIN_ENV_FILE"] = str(env_file)
-    env["DATABASE_URL"] = f"sqlite:///{env_file.parent / 'db.sqlite3'}"
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return manage_py(*args, env=env, drop=("DJANGO_", "FINERWORKS_", "DATABASE_URL", "FWADMIN_"))
 
 
 def test_the_demo_env_lets_a_second_terminal_run_commands(tmp_path):

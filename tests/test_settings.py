@@ -5,22 +5,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.helpers import manage_py
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def manage(*args, **env):
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "FINERWORKS_"))}
-    base.update(env)
-    base["DJANGO_SETTINGS_MODULE"] = "fwadmin.settings"
-    base["DATABASE_URL"] = "sqlite:///:memory:"
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=base,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    env = {
+        **env,
+        "DJANGO_SETTINGS_MODULE": "fwadmin.settings",
+        "DATABASE_URL": "sqlite:///:memory:",
+    }
+    return manage_py(*args, env=env, drop=("DJANGO_", "FINERWORKS_"))
 
 
 def test_boots_and_checks_without_finerworks_keys():
