@@ -116,6 +116,7 @@ def setup_django(database_url: str) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ["DATABASE_URL"] = database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    os.environ["FWADMIN_ENV_FILE"] = ""  # a developer's .env (make run's demo) is not read
     # A throwaway key per run: nothing signed by a benchmark outlives it.
     os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
     os.environ["DJANGO_DEBUG"] = "false"

@@ -214,6 +214,12 @@ FINERWORKS_MAX_RESPONSE_MB = env.int("FINERWORKS_MAX_RESPONSE_MB", default=256)
 if FINERWORKS_MAX_RESPONSE_MB < 1:
     raise ImproperlyConfigured("FINERWORKS_MAX_RESPONSE_MB must be at least 1.")
 
+# `sync_pending_orders` lowers its own CPU priority by this much (0: not at all), so a
+# sync from cron beside the web workers slows them as little as it can.
+FWADMIN_SYNC_NICE = env.int("FWADMIN_SYNC_NICE", default=10)
+if not 0 <= FWADMIN_SYNC_NICE <= 19:
+    raise ImproperlyConfigured("FWADMIN_SYNC_NICE must be between 0 and 19.")
+
 # The confirmation page warns when an account's mirror is older than this.
 FWADMIN_MIRROR_STALE_AFTER_MINUTES = env.int("FWADMIN_MIRROR_STALE_AFTER_MINUTES", default=60)
 # Deletions larger than this (or chosen by filter) need the count typed and a reason.

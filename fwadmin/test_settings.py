@@ -24,5 +24,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 FINERWORKS_TIMEOUT = 1.0
 FWADMIN_RETRY_BACKOFF_SECONDS = 0.0  # retries still happen, without the wait
 FWADMIN_RETRY_MAX_WAIT_SECONDS = 0.0
+FWADMIN_SYNC_NICE = 0  # commands run inside the test process: it keeps its priority
 # Tasks run inline in tests, so a confirmed deletion has finished when the view returns.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

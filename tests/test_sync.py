@@ -192,3 +192,18 @@ def test_an_order_gone_keeps_the_time_it_was_last_listed(fw, owner_account):
     gone = PendingOrder.objects.get(fulfillment_id=records[0]["fulfillment_id"])
     assert gone.state == PendingOrder.State.GONE
     assert gone.last_seen == last_listing  # not the sync that missed it
+
+
+def test_the_sync_command_runs_at_a_lower_cpu_priority(fw, owner_account, settings, monkeypatch):
+    """Background work beside the web workers: staff pages keep the CPU first."""
+    import os
+
+    settings.FWADMIN_SYNC_NICE = 10
+    niced = []
+    monkeypatch.setattr(os, "nice", niced.append)
+    fw.seed(2, seed=1)
+
+    call_command("sync_pending_orders")
+
+    assert niced == [10]
+    assert PendingOrder.objects.count() == 2

@@ -1,3 +1,6 @@
+import os
+
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
@@ -13,6 +16,9 @@ class Command(BaseCommand):
         parser.add_argument("--account", help="Account name or account_key to sync alone.")
 
     def handle(self, *args, account=None, **options):
+        # A sync is background work: on a shared machine staff pages go first.
+        if settings.FWADMIN_SYNC_NICE and hasattr(os, "nice"):
+            os.nice(settings.FWADMIN_SYNC_NICE)
         target = None
         if account:
             target = FinerWorksAccount.objects.filter(
