@@ -10,6 +10,7 @@ import secrets
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 
@@ -33,13 +34,15 @@ FINERWORKS_APP_KEY={app}
 
 def write_demo_env(path: Path, port: int) -> bool:
     """Write the demo .env unless one exists; whether it was written."""
-    if path.exists():
-        return False
     text = DEMO_ENV.format(
         secret=secrets.token_urlsafe(50), port=port, web=SANDBOX_WEB_API_KEY, app=SANDBOX_APP_KEY
     )
-    path.write_text(text, encoding="utf-8")
-    path.chmod(0o600)  # it holds the secret key
+    try:  # created readable by its owner only (it holds the secret key), never overwritten
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        file.write(text)
     return True
 
 
@@ -49,12 +52,20 @@ def finerworks_target(variables: Mapping[str, str]) -> str:
     key = variables.get("FINERWORKS_WEB_API_KEY", "")
     if key in ("", SANDBOX_WEB_API_KEY):
         return "sandbox"
-    return variables.get("FINERWORKS_BASE_URL", "https://v2.api.finerworks.com")
+    url = variables.get("FINERWORKS_BASE_URL", "https://v2.api.finerworks.com")
+    if urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1"):
+        # The demo .env's sandbox URL left beside real keys: never send them there.
+        raise SystemExit(
+            f"make run: real FinerWorks keys are configured with FINERWORKS_BASE_URL={url}; "
+            "set FINERWORKS_BASE_URL to FinerWorks' (https://v2.api.finerworks.com) or remove "
+            "the keys to use the sandbox."
+        )
+    return url
 
 
 def main() -> None:
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 8765
-    path = ROOT / ".env"
+    path = Path(os.environ.get("FWADMIN_ENV_FILE") or ROOT / ".env")  # as the settings
     if write_demo_env(path, port):
         print(
             f"Wrote {path.name} for the demo (any terminal's manage.py now runs as make run).",

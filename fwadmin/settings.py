@@ -30,9 +30,15 @@ if not SECRET_KEY:
 
     SECRET_KEY = get_random_secret_key()
 
-ALLOWED_HOSTS = env.list(
-    "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
-)
+LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=LOOPBACK_HOSTS if DEBUG else [])
+if DEBUG and set(ALLOWED_HOSTS) - {*LOOPBACK_HOSTS, "testserver"}:
+    # Debug shows tracebacks and turns HTTPS off: a copied development .env must not serve
+    # a real host name that way.
+    raise ImproperlyConfigured(
+        "DJANGO_DEBUG=true is for this machine only (DJANGO_ALLOWED_HOSTS localhost); "
+        "set DJANGO_DEBUG=false to serve " + ", ".join(ALLOWED_HOSTS) + "."
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -230,7 +230,8 @@ class CallFilterForm(forms.Form):
         self.fields["account"].queryset = accounts_for_user(user)
 
     def filter(self, calls: QuerySet[FinerWorksCall]) -> QuerySet[FinerWorksCall]:
-        self.is_valid()
+        if not self.is_valid():
+            return calls.none()  # never "every call" for a filter that could not be read
         data = self.cleaned_data
         if data.get("endpoint"):
             calls = calls.filter(endpoint=data["endpoint"])

@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
+export DJANGO_DEBUG="${DJANGO_DEBUG:-true}"  # whatever an older .env says: this is the demo
 SANDBOX_PORT="${SANDBOX_PORT:-8765}"
 SANDBOX_ORDERS="${SANDBOX_ORDERS:-120}"
 SANDBOX_LATENCY_MS="${SANDBOX_LATENCY_MS:-0}"
@@ -54,8 +55,8 @@ $PY manage.py runserver 127.0.0.1:8000 &  # its request lines stay on this conso
 names+=(web) pids+=($!)
 
 # Serve until one of them stops: the dashboard must not run on without its sandbox or worker.
-set +e
-wait -n "${pids[@]}"
+alive() { for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || return 1; done; }
+while alive; do sleep 1; done
 for i in "${!pids[@]}"; do
   if ! kill -0 "${pids[$i]}" 2>/dev/null; then
     echo "make run: the ${names[$i]} stopped; stopping everything." >&2

@@ -114,9 +114,9 @@ def fw_client(sandbox: Sandbox) -> FinerWorksClient:
 
 
 @pytest.fixture
-def closed_port_url() -> str:
-    """A loopback base URL where nothing listens (connections are refused)."""
+def closed_port_url():
+    """A loopback base URL where nothing listens (connections are refused). The port stays
+    bound, never listening, for the whole test: no other test process can take it."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"

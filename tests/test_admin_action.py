@@ -654,3 +654,19 @@ def test_a_superuser_deletes_for_every_account_from_the_admin_one_key_per_call(
             assert body["ids"] == [mine[0].fulfillment_id]
     assert states([mine[0], *theirs]) == {PendingOrder.State.DELETED}
     assert any("3 orders deleted at FinerWorks (verified)." in m for m in shown_messages(response))
+
+
+def test_the_admin_order_page_shows_when_finerworks_last_listed_it(
+    client, fw, owner_account, admin_user
+):
+    """A re-sync stamps the account, not each unchanged row: the admin shows that stamp."""
+    [order] = mirror(fw, 1, seed=61)
+    pending_orders_sync()  # unchanged: only the account's listed_all_at moves
+    client.force_login(admin_user)
+
+    page = client.get(change_link(order)).content.decode()
+
+    order.refresh_from_db()
+    assert order.last_seen > order.last_seen_at
+    assert "Last seen at:" not in page  # the row's own, older stamp is not shown
+    assert "Last seen:" in page

@@ -5,6 +5,8 @@ import shutil
 import stat
 from pathlib import Path
 
+import pytest
+
 from fwadmin.demo_env import finerworks_target, write_demo_env
 from tests.helpers import manage_py
 
@@ -64,3 +66,13 @@ def test_make_run_uses_the_sandbox_unless_real_keys_are_configured():
     assert finerworks_target({}) == "sandbox"
     real = {"FINERWORKS_WEB_API_KEY": "a-real-key", "FINERWORKS_BASE_URL": "https://fw.test"}
     assert finerworks_target(real) == "https://fw.test"
+
+
+def test_real_keys_are_never_sent_to_the_demo_sandbox_address():
+    """The demo .env's sandbox URL left beside real keys: make run stops, sends nothing."""
+    leftover = {
+        "FINERWORKS_WEB_API_KEY": "a-real-key",
+        "FINERWORKS_BASE_URL": "http://127.0.0.1:8765",
+    }
+    with pytest.raises(SystemExit, match="real FinerWorks keys"):
+        finerworks_target(leftover)

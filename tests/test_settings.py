@@ -64,3 +64,10 @@ def test_migrate_runs_on_an_empty_database(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert db.exists()
+
+
+def test_debug_mode_refuses_to_serve_a_real_host_name():
+    """A development .env copied to production: tracebacks and no HTTPS would be served."""
+    result = manage("check", DJANGO_DEBUG="true", DJANGO_ALLOWED_HOSTS="fwadmin.example.com")
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG=true is for this machine only" in result.stderr

@@ -46,6 +46,14 @@ class PendingOrderAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         return selectors.pending_orders_for_user(request.user).select_related("account")
 
+    # A sync stamps "seen" on the account, not on each unchanged row: the model's last_seen.
+    exclude = ("last_seen_at",)
+    readonly_fields = ("last_seen",)
+
+    @admin.display(description="Last seen")
+    def last_seen(self, order):
+        return order.last_seen
+
     @admin.display(description="Order PO", ordering="order_po")
     def po(self, order):
         return isolated(order.order_po)

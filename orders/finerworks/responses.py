@@ -85,11 +85,8 @@ def _quantity(value: Any) -> int | None:
         return value
     if value is None:
         return 0
-    if (
-        isinstance(value, str)
-        and (number := whole_number(value.strip(), max_digits=12)) is not None
-    ):
-        value = number
+    if isinstance(value, str) and value.isascii():  # " 3" is a quantity too
+        value = whole_number(value.strip(), max_digits=30)
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_QUANTITY:
         return value
     return None

@@ -130,7 +130,7 @@ def _run_account(fence: RunFence, account, items) -> None:
             before_attempt=fence.check if purpose == "delete" else None,
         )
 
-    if not _resume(fence, account, items, client("verify")):
+    if not _resume(fence, account, items, client):
         return
     key = account.account_key or None  # as _resume re-read it
     selected = items_with(items, Outcome.SELECTED)
@@ -161,7 +161,7 @@ def _run_account(fence: RunFence, account, items) -> None:
             verify_sent(fence, items, client("verify"), key, listing.largest_answer)
 
 
-def _resume(fence: RunFence, account, items, verify_client) -> bool:
+def _resume(fence: RunFence, account, items, client) -> bool:
     """Before any pre-flight: the account may still be acted for, and what a dead run sent is
     verified first. False when the account is refused (audited; nothing more is sent)."""
     deletion = fence.deletion
@@ -177,7 +177,8 @@ def _resume(fence: RunFence, account, items, verify_client) -> bool:
     # A previous run may have died after sending: verify those before anything else. What
     # FinerWorks still lists was never applied, so it goes back to be sent once more.
     resume_chunk = min(LIST_CHUNK, settings.FINERWORKS_DELETE_BATCH_SIZE)
-    verify_sent(fence, items, verify_client, account.account_key or None, resume_chunk, resume=True)
+    key = account.account_key or None
+    verify_sent(fence, items, client("verify"), key, resume_chunk, resume=True)
     with fence.guard():
         # Only orders this deletion holds are sent. After a failed run released its
         # claims, another deletion may have claimed some; a requeued run leaves those.

@@ -80,18 +80,21 @@ def snapshot_apply(account: FinerWorksAccount, snapshot: Snapshot, summary) -> N
 def _writes(rows, snapshot: Snapshot, summary) -> _Writes:
     """Compare the snapshot with the mirror's rows (counting new/changed/unchanged). The
     writes re-check each row again: this read is only where to look."""
-    # Left pending after the listing: this snapshot cannot speak for them.
+    known = {}  # fulfillment_id -> (pk, raw_hash, state); no datetime read per row
+    for pk, fid, digest, state in rows.values_list(
+        "pk", "fulfillment_id", "raw_hash", "state"
+    ).iterator(chunk_size=5000):
+        if fid in snapshot.listed or state == "pending":
+            known[fid] = (pk, digest, state)
+    # Left pending after the listing: this snapshot cannot speak for them. Read after the
+    # rows, so that a row a deletion settles meanwhile is in it too.
     settled_since = set(
         rows.exclude(state=PendingOrder.State.PENDING)
         .filter(state_changed_at__gte=snapshot.listed_at)
         .values_list("fulfillment_id", flat=True)
     )
-    known = {}  # fulfillment_id -> (pk, raw_hash, state); no datetime read per row
-    for pk, fid, digest, state in rows.values_list(
-        "pk", "fulfillment_id", "raw_hash", "state"
-    ).iterator(chunk_size=5000):
-        if fid not in settled_since and (fid in snapshot.listed or state == "pending"):
-            known[fid] = (pk, digest, state)
+    for fid in settled_since:
+        known.pop(fid, None)
     writes = _Writes()
     for fid, record_json in snapshot.records.items():
         if fid in settled_since:
