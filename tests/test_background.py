@@ -329,3 +329,18 @@ def test_a_requeued_run_leaves_orders_another_deletion_claimed_meanwhile(
     assert {outcomes[fid] for fid in taken} == {Outcome.CLAIMED}
     assert PendingOrder.objects.filter(pk__in=taken.values(), claimed_by=other).count() == 2
     assert set(taken) <= fw.listed_ids()
+
+
+def test_the_deletions_command_says_when_there_is_none_and_lists_them_otherwise(
+    deleter, fw, owner_account, capsys
+):
+    call_command("deletions")
+    assert capsys.readouterr().out.strip() == "No deletions yet."
+
+    fw.seed(2, seed=3)
+    pending_orders_sync()
+    deletion = bulk_deletion_create(user=deleter, orders=PendingOrder.objects.all())
+
+    call_command("deletions")
+    out = capsys.readouterr().out
+    assert f"#{deletion.pk}" in out and "0/2 settled" in out and "No deletions" not in out

@@ -18,7 +18,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, requeue=None, force=False, limit=20, **options):
         if requeue is None:
-            for deletion in BulkDeletion.objects.order_by("-created_at")[:limit]:
+            recent = list(BulkDeletion.objects.order_by("-created_at")[:limit])
+            if not recent:
+                self.stdout.write("No deletions yet.")
+            for deletion in recent:
                 p = bulk_deletion_progress(deletion)
                 self.stdout.write(
                     f"#{deletion.pk:<6} {deletion.state:<9} {p['settled']}/{p['total']} settled "
