@@ -84,7 +84,7 @@ class Database:
         generator = (ROOT / "orders" / "finerworks" / "demo_data.py").read_bytes()
         digest = hashlib.sha256(generator).hexdigest()[:12]
         self.stamp = f"v{VERSION}:{orders}:{delegated}:{users}:{schema_version()}:{digest}"
-        self.stamp_file = DATA / f"load-template-{'pg' if server_url else 'sqlite'}.stamp"
+        self.stamp_file = DATA / "load-template-sqlite.stamp"
         if server_url:
             self.url = postgres_url(server_url, NAME)
         else:
@@ -92,18 +92,24 @@ class Database:
             self.template = DATA / "load-template.sqlite3"
             self.url = sqlite_url(self.path)
 
-    def _template_exists(self) -> bool:
+    def _template_stamp(self) -> str:
+        """The stamp of the template there is ("" when none). PostgreSQL keeps it as the
+        template database's comment: the database is shared by every checkout, a file of
+        this checkout's would vouch for a template another checkout built."""
         if not self.server_url:
-            return self.template.exists()
+            ok = self.template.exists() and self.stamp_file.exists()
+            return self.stamp_file.read_text() if ok else ""
         import psycopg
 
         with psycopg.connect(self.server_url, autocommit=True) as conn:
-            query = "SELECT 1 FROM pg_database WHERE datname = %s"
-            return conn.execute(query, [f"{NAME}_tpl"]).fetchone() is not None
+            query = (
+                "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s"
+            )
+            row = conn.execute(query, [f"{NAME}_tpl"]).fetchone()
+        return (row[0] or "") if row else ""
 
     def cached(self) -> bool:
-        stamp = self.stamp_file.read_text() if self.stamp_file.exists() else ""
-        return stamp == self.stamp and self._template_exists()
+        return self._template_stamp() == self.stamp
 
     def _sqlite_clear(self) -> None:
         for suffix in ("", "-wal", "-shm"):  # a stale log would be replayed into the copy
@@ -129,12 +135,21 @@ class Database:
         from django.db import connection
 
         connection.close()
-        self.stamp_file.unlink(missing_ok=True)
         if self.server_url:
+            import psycopg
+            from psycopg import sql
+
             postgres_create_database(self.server_url, f"{NAME}_tpl", drop=True, template=NAME)
+            with psycopg.connect(self.server_url, autocommit=True) as conn:
+                conn.execute(
+                    sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+                        sql.Identifier(f"{NAME}_tpl"), sql.Literal(self.stamp)
+                    )
+                )
         else:
+            self.stamp_file.unlink(missing_ok=True)
             shutil.copyfile(self.path, self.template)
-        self.stamp_file.write_text(self.stamp)
+            self.stamp_file.write_text(self.stamp)
 
 
 def users_create(users: int) -> None:

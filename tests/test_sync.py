@@ -153,9 +153,7 @@ def test_sync_without_keys_fails_clearly(db, owner_account, settings):
         pending_orders_sync()
 
 
-def test_resync_of_unchanged_orders_writes_no_order_row_yet_they_read_as_seen(
-    fw, owner_account, django_assert_max_num_queries
-):
+def test_resync_of_unchanged_orders_writes_no_order_row_yet_they_read_as_seen(fw, owner_account):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
