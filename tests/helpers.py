@@ -40,7 +40,9 @@ def confirm(client, url, **extra):
 
 
 def shown_messages(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]]
+    """The messages on the page and, on a finished deletion's page, its report lines."""
+    report = [text for _tone, text in response.context.get("report", [])]
+    return [str(m) for m in response.context["messages"]] + report
 
 
 def sent_ids(fw) -> list[int]:

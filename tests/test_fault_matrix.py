@@ -16,7 +16,9 @@ from django.urls import reverse
 from orders.models import BulkDeletion, BulkDeletionItem, FinerWorksCall, PendingOrder
 from orders.services import pending_orders_sync
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Not transaction=True: each confirmation's on-commit hooks (the queued deletion) run
+# where the real commit would, through `confirm` below, so every test is rolled back fast.
+pytestmark = pytest.mark.django_db
 Outcome = BulkDeletionItem.Outcome
 DELETE = "delete_pending_orders"
 LIST = "list_pending_orders"
@@ -64,6 +66,9 @@ def arrange(fault: Fault, fw, settings, monkeypatch):
         monkeypatch.setattr(requests.Session, "send", timeout)
     elif fault.sandbox_mode == "bad_keys":
         settings.FINERWORKS_APP_KEY = "not-the-right-app-key"
+    elif fault.sandbox_mode == "read_timeout":
+        settings.FINERWORKS_TIMEOUT = 0.2  # the sandbox answers after 2 s: no need to wait 1 s
+        fw.add_fault(DELETE, fault.sandbox_mode)
     else:
         fw.add_fault(DELETE, fault.sandbox_mode)
 
@@ -79,12 +84,20 @@ def messages_text(response) -> str:
     return " ".join(str(m) for m in get_messages(response.wsgi_request))
 
 
-def dashboard_delete(client, orders):
-    created = client.post(reverse("orders:deletion_create"), {"orders": [o.pk for o in orders]})
-    return client.post(created.url, {"confirm": "yes"}, follow=True)
+@pytest.fixture
+def confirm(client, django_capture_on_commit_callbacks):
+    """Say yes on a confirmation page; the queued deletion runs as the commit would run it."""
+
+    def say_yes(url):
+        with django_capture_on_commit_callbacks(execute=True):
+            answer = client.post(url, {"confirm": "yes"})
+        assert answer.status_code == HTTPStatus.FOUND
+        return client.get(answer.url)
+
+    return say_yes
 
 
-def admin_delete(client, orders):
+def admin_delete(client, orders, confirm):
     """Through the admin door: the action freezes a draft and redirects to the dashboard's
     confirmation page; its "yes" sends the frozen orders."""
     calls = FinerWorksCall.objects.count()
@@ -101,7 +114,7 @@ def admin_delete(client, orders):
     assert status == HTTPStatus.FOUND
     assert f"Yes, delete {len(orders)} orders at FinerWorks" in page.content.decode()
     assert FinerWorksCall.objects.count() == calls  # no call to FinerWorks before the yes
-    return client.post(confirm_url, {"confirm": "yes"}, follow=True)
+    return confirm(confirm_url)
 
 
 def assert_truthful(fault, fw, orders, response):
@@ -124,13 +137,13 @@ def assert_truthful(fault, fw, orders, response):
 
 @pytest.mark.parametrize("fault", MATRIX, ids=[f.name for f in MATRIX])
 def test_dashboard_deletion_under_fault(
-    client, deleter, fw, two_orders, settings, monkeypatch, fault
+    client, deleter, fw, two_orders, settings, monkeypatch, confirm, fault
 ):
     client.force_login(deleter)
     created = client.post(reverse("orders:deletion_create"), {"orders": [o.pk for o in two_orders]})
     arrange(fault, fw, settings, monkeypatch)
 
-    response = client.post(created.url, {"confirm": "yes"}, follow=True)
+    response = confirm(created.url)
 
     assert_truthful(fault, fw, two_orders, response)
     page = response.content.decode()
@@ -139,11 +152,13 @@ def test_dashboard_deletion_under_fault(
 
 
 @pytest.mark.parametrize("fault", MATRIX, ids=[f.name for f in MATRIX])
-def test_admin_action_under_fault(client, deleter, fw, two_orders, settings, monkeypatch, fault):
+def test_admin_action_under_fault(
+    client, deleter, fw, two_orders, settings, monkeypatch, confirm, fault
+):
     client.force_login(deleter)
     arrange(fault, fw, settings, monkeypatch)  # the action itself calls nothing
 
-    response = admin_delete(client, two_orders)
+    response = admin_delete(client, two_orders, confirm)
 
     assert_truthful(fault, fw, two_orders, response)
     assert BulkDeletion.objects.get().via == "admin"
@@ -180,6 +195,8 @@ def test_refresh_under_fault_changes_nothing_and_says_why(
         arrange(Fault(mode, mode, "", 0, "", False), fw, settings, monkeypatch)
     else:
         fw.add_fault(LIST, mode)
+    if mode == "read_timeout":
+        settings.FINERWORKS_TIMEOUT = 0.2
     client.force_login(viewer)
     calls_before = FinerWorksCall.objects.count()
 

@@ -44,6 +44,7 @@ class DeletionDetailView(CanViewOrders, DeletionMixin, TemplateView):
             deletion=deletion,
             progress=services.bulk_deletion_progress(deletion),
             totals=services.bulk_deletion_totals(deletion),
+            report=services.bulk_deletion_report(deletion) if deletion.is_done else [],
             page=page,
             calls=deletion.calls.order_by("created_at", "id")[:200],
             **kwargs,
