@@ -29,6 +29,8 @@ DJANGO_SECRET_KEY={secret}
 FINERWORKS_BASE_URL=http://127.0.0.1:{port}
 FINERWORKS_WEB_API_KEY={web}
 FINERWORKS_APP_KEY={app}
+# The background worker syncs every account this often (minutes; 0: only on Refresh).
+FWADMIN_SYNC_EVERY_MINUTES=10
 """
 
 

@@ -48,10 +48,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "orders",  # before django_tasks_db: its db_worker command wraps theirs (the pulse)
     "django_tasks",
     "django_tasks_db",
     "axes",
-    "orders",
 ]
 
 MIDDLEWARE = [
@@ -225,6 +225,12 @@ if FINERWORKS_MAX_RESPONSE_MB < 1:
 FWADMIN_SYNC_NICE = env.int("FWADMIN_SYNC_NICE", default=10)
 if not 0 <= FWADMIN_SYNC_NICE <= 19:
     raise ImproperlyConfigured("FWADMIN_SYNC_NICE must be between 0 and 19.")
+
+# The background worker syncs every account this often (minutes; 0 or unset: never, and
+# syncs run only on Refresh or `sync_pending_orders`). `make run` sets 10.
+FWADMIN_SYNC_EVERY_MINUTES = env.float("FWADMIN_SYNC_EVERY_MINUTES", default=0)
+if not 0 <= FWADMIN_SYNC_EVERY_MINUTES <= 7 * 24 * 60:
+    raise ImproperlyConfigured("FWADMIN_SYNC_EVERY_MINUTES must be between 0 and 10080.")
 
 # The confirmation page warns when an account's mirror is older than this.
 FWADMIN_MIRROR_STALE_AFTER_MINUTES = env.int("FWADMIN_MIRROR_STALE_AFTER_MINUTES", default=60)

@@ -11,6 +11,7 @@ from .models import FinerWorksAccount
 VIEW_ORDERS = "orders.view_pendingorder"
 DELETE_AT_FINERWORKS = "orders.delete_at_finerworks"
 VIEW_AUDIT = "orders.view_finerworkscall"
+REQUEUE_DELETION = "orders.requeue_deletion"
 
 
 def user_can_view_orders(user) -> bool:
@@ -47,3 +48,7 @@ def accounts_for_user(user) -> QuerySet[FinerWorksAccount]:
 
 def user_may_act_for(user, account: FinerWorksAccount) -> bool:
     return accounts_for_user(user).filter(pk=account.pk).exists()
+
+
+def user_can_requeue_deletion(user) -> bool:
+    return user_can_view_orders(user) and user.has_perm(REQUEUE_DELETION)

@@ -3,8 +3,8 @@
 from django.db import transaction
 from django_tasks import task
 
-from .models import BulkDeletion
-from .services import bulk_deletion_run
+from .models import BulkDeletion, SyncRun
+from .services import bulk_deletion_run, sync_runs_execute
 
 
 @task()
@@ -18,3 +18,15 @@ def bulk_deletion_task(deletion_id: int) -> dict:
 def bulk_deletion_enqueue(deletion: BulkDeletion) -> None:
     # on_commit: a worker must never pick up a deletion whose confirmation rolled back.
     transaction.on_commit(lambda: bulk_deletion_task.enqueue(deletion.pk))
+
+
+@task()
+def sync_runs_task(run_ids: list[int]) -> None:
+    """Run queued syncs (Refresh or the schedule asked for them)."""
+    sync_runs_execute(run_ids)
+
+
+def sync_runs_enqueue(runs: list[SyncRun]) -> None:
+    if runs:
+        ids = [run.pk for run in runs]
+        transaction.on_commit(lambda: sync_runs_task.enqueue(ids))

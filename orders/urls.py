@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.OrderListView.as_view(), name="list"),
     path("<int:pk>/", views.OrderDetailView.as_view(), name="detail"),
     path("refresh/", views.RefreshView.as_view(), name="refresh"),
+    path("sync-status.json", views.SyncStatusView.as_view(), name="sync_status"),
     path("delete/", views.DeletionCreateView.as_view(), name="deletion_create"),
     path("deletions/", views.DeletionListView.as_view(), name="deletion_list"),
     path("deletions/<int:pk>/", views.DeletionDetailView.as_view(), name="deletion_detail"),
@@ -21,6 +22,9 @@ urlpatterns = [
         name="deletion_discard",
     ),
     path("deletions/<int:pk>/cancel/", views.DeletionCancelView.as_view(), name="deletion_cancel"),
+    path(
+        "deletions/<int:pk>/requeue/", views.DeletionRequeueView.as_view(), name="deletion_requeue"
+    ),
     path(
         "deletions/<int:pk>/progress.json",
         views.DeletionProgressView.as_view(),

@@ -159,12 +159,16 @@ def test_order_detail_shows_raw_record_and_is_scoped(client, viewer, owner_accou
     assert client.get(reverse("orders:detail", args=[theirs.pk])).status_code == 404
 
 
-def test_refresh_button_syncs_and_reports(client, viewer, fw, owner_account):
+def test_refresh_button_syncs_and_reports(
+    client, viewer, fw, owner_account, django_capture_on_commit_callbacks
+):
     fw.seed(3, seed=9)
     client.force_login(viewer)
     assert client.get(reverse("orders:refresh")).status_code == HTTPStatus.METHOD_NOT_ALLOWED
-    response = client.post(reverse("orders:refresh"), follow=True)
-    assert "3 new" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):  # the queued sync runs
+        answer = client.post(reverse("orders:refresh"))
+    response = client.get(answer.url)
+    assert "Synced" in response.content.decode() and "3 new" in response.content.decode()
     assert PendingOrder.objects.count() == 3
 
 

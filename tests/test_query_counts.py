@@ -24,7 +24,8 @@ from tests.factories import add_orders
 
 LIST = reverse("orders:list")
 NEXT = re.compile(r'<a href="\?([^"]*)" rel="next">')
-MAX_LIST_QUERIES = 6  # session, user, permissions, accounts, capped count, page
+# session, user, permissions, accounts, capped count, page, newest syncs, workers' beat
+MAX_LIST_QUERIES = 8
 
 
 def queries_for(client, url, params=None):

@@ -7,6 +7,7 @@ from .accounts import AccountGrant, FinerWorksAccount
 from .audit import CALL_OUTCOMES, AppendOnlyQuerySet, CallEndpoint, CallPurpose, FinerWorksCall
 from .deletions import BulkDeletion, BulkDeletionItem
 from .orders import LIST_FILTER_COLUMNS, LIST_ORDER, LIST_ORDER_DESC, PendingOrder
+from .syncs import SyncRun, SyncSchedule, WorkerBeat
 
 __all__ = [
     "CALL_OUTCOMES",
@@ -23,4 +24,7 @@ __all__ = [
     "FinerWorksAccount",
     "FinerWorksCall",
     "PendingOrder",
+    "SyncRun",
+    "SyncSchedule",
+    "WorkerBeat",
 ]

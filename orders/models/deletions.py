@@ -10,10 +10,17 @@ from .accounts import FinerWorksAccount
 from .orders import PendingOrder
 
 
+class DeletionPhase(models.TextChoices):
+    PREFLIGHT = "preflight", "Checking what FinerWorks still lists"
+    SENDING = "sending", "Sending delete calls"
+    VERIFYING = "verifying", "Verifying what was sent"
+
+
 class BulkDeletion(models.Model):
     """One staff request to delete a frozen selection of orders at FinerWorks."""
 
     State = DeletionState
+    Phase = DeletionPhase
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -44,9 +51,14 @@ class BulkDeletion(models.Model):
         default=0,
         help_text="Fencing token: counts the runs started; only the current run may write.",
     )
+    # What the run is doing now, for the progress bar (written with each heartbeat).
+    phase = models.CharField(max_length=10, choices=DeletionPhase.choices, blank=True)
+    chunks_total = models.PositiveIntegerField(default=0, help_text="Delete calls planned.")
+    chunks_sent = models.PositiveIntegerField(default=0, help_text="Delete calls made so far.")
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("requeue_deletion", "Can put a stalled deletion back in the queue")]
 
     def __str__(self):
         return f"Deletion #{self.pk} by {self.created_by_username} ({self.get_state_display()})"

@@ -9,7 +9,11 @@ from .deletion import (
     bulk_deletion_create,
     delete_refusal_record,
 )
-from .deletion_control import bulk_deletion_cancel, bulk_deletion_requeue
+from .deletion_control import (
+    bulk_deletion_cancel,
+    bulk_deletion_requeue,
+    bulk_deletion_requeue_allowed,
+)
 from .deletion_drafts import (
     bulk_deletion_discard,
     bulk_deletion_draft_expire,
@@ -21,6 +25,9 @@ from .deletion_run import bulk_deletion_run
 from .deletion_start import bulk_deletion_start
 from .deletion_status import bulk_deletion_progress, bulk_deletion_report, bulk_deletion_totals
 from .sync import SyncSummary, pending_orders_sync
+from .sync_runs import sync_runs_execute, sync_runs_request
+from .sync_status import sync_status_rows
+from .workers import scheduled_sync_claim, worker_beat, worker_is_running, worker_last_seen
 
 __all__ = [
     "SyncSummary",
@@ -38,6 +45,7 @@ __all__ = [
     "bulk_deletion_progress",
     "bulk_deletion_report",
     "bulk_deletion_requeue",
+    "bulk_deletion_requeue_allowed",
     "bulk_deletion_run",
     "bulk_deletion_totals",
     "delete_refusal_record",
@@ -46,4 +54,11 @@ __all__ = [
     "finerworks_call_refusal_record",
     "mirror_staleness",
     "pending_orders_sync",
+    "scheduled_sync_claim",
+    "sync_runs_execute",
+    "sync_runs_request",
+    "sync_status_rows",
+    "worker_beat",
+    "worker_is_running",
+    "worker_last_seen",
 ]

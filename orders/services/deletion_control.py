@@ -46,6 +46,17 @@ def bulk_deletion_cancel(*, deletion: BulkDeletion, user) -> str:
     return "This deletion has already ended."
 
 
+def bulk_deletion_requeue_allowed(deletion: BulkDeletion) -> bool:
+    """Whether a requeue would be accepted now (failed, queued, or running with no sign of
+    life for STUCK_AFTER), so the page offers it only then."""
+    if deletion.state in (State.FAILED, State.QUEUED):
+        return deletion.confirmed_at is not None
+    if deletion.state != State.RUNNING:
+        return False
+    last = deletion.heartbeat_at
+    return last is None or timezone.now() - last > STUCK_AFTER
+
+
 def bulk_deletion_requeue(*, deletion: BulkDeletion, force: bool = False) -> None:
     """Put a stuck or failed deletion back in the queue; its run verifies before resending.
 

@@ -38,17 +38,22 @@ class RunFence:
         )
 
     @contextmanager
-    def guard(self, *, unless_cancelled: bool = False):
+    def guard(self, *, unless_cancelled: bool = False, **progress):
         """A transaction in which this run is still the current one (and alive); with
-        unless_cancelled, CancelRequested if staff asked to stop. One UPDATE either way."""
+        unless_cancelled, CancelRequested if staff asked to stop. One UPDATE either way,
+        which also writes `progress` (phase, chunk counts) with the heartbeat."""
         with transaction.atomic():
             rows = self._mine().filter(cancel_requested=False) if unless_cancelled else self._mine()
-            if not rows.update(heartbeat_at=timezone.now()):
+            if not rows.update(heartbeat_at=timezone.now(), **progress):
                 if unless_cancelled and self._mine().exists():
                     raise CancelRequested
                 self.superseded = True
                 raise Superseded(f"Deletion #{self.deletion.pk} is run by another worker now.")
             yield
+
+    def progress(self, **fields) -> None:
+        """Say what the run is doing now (with a heartbeat); a superseded run says nothing."""
+        self._mine().update(heartbeat_at=timezone.now(), **fields)
 
     def check(self) -> None:
         """Before every delete attempt (retries too): Superseded if no longer current."""

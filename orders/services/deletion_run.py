@@ -8,7 +8,7 @@ same ids listed with and without the key, and the refusal to send for a user not
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
 
 from orders.deletion_states import deletion_move, items_move
@@ -57,6 +57,7 @@ def bulk_deletion_run(*, deletion: BulkDeletion, acting_user) -> DeletionTotals:
     if not started:
         return bulk_deletion_totals(deletion)
     fence = RunFence(deletion, acting_user)
+    fence.progress(phase="preflight", chunks_total=deletion.chunks_sent + _chunks_planned(deletion))
     try:
         stop_reason = _run_accounts(fence)
     except Superseded:
@@ -78,6 +79,17 @@ def bulk_deletion_run(*, deletion: BulkDeletion, acting_user) -> DeletionTotals:
     else:
         _finish(fence, State.FINISHED, "")
     return bulk_deletion_totals(deletion)
+
+
+def _chunks_for(count: int) -> int:
+    return -(-count // settings.FINERWORKS_DELETE_BATCH_SIZE)
+
+
+def _chunks_planned(deletion: BulkDeletion) -> int:
+    """Delete calls still to make: per account, its selected orders in chunks."""
+    selected = deletion.items.filter(outcome=Outcome.SELECTED)
+    counts = selected.values("account").annotate(n=Count("pk"))
+    return sum(_chunks_for(row["n"]) for row in counts)
 
 
 def _finish(fence: RunFence, state: str, error: str) -> None:
@@ -140,6 +152,7 @@ def _run_account(fence: RunFence, account, items) -> None:
     if fence.cancel_requested():
         not_sent(fence, items, "Cancelled.")
         return
+    fence.progress(phase="preflight")
     try:
         listing = preflight(fence, account, items, client("preflight"), to_check, key)
     except CredentialsRejected as exc:
@@ -153,6 +166,8 @@ def _run_account(fence: RunFence, account, items) -> None:
     for chunk in chunked(gone, 1000):
         mark_orders_gone(fence, selected, chunk)
     to_send = [fid for fid in to_check if fid in listing.ids]
+    if unneeded := _chunks_for(len(to_check)) - _chunks_for(len(to_send)):
+        fence.progress(chunks_total=F("chunks_total") - unneeded)  # gone before sending
     try:
         send_chunks(fence, account, items, selected, to_send, client("delete"), key)
     finally:

@@ -2,6 +2,7 @@
 proven honoured) and the chunks sent, each marked "sending" before it goes."""
 
 from django.conf import settings
+from django.db.models import F
 
 from orders.deletion_states import items_move
 from orders.finerworks.errors import (
@@ -91,7 +92,8 @@ def send_chunks(fence, account, items, selected, fids: list[int], delete_client,
             return
         chunk_items = selected.items(chunk)
         try:
-            with fence.guard(unless_cancelled=True):
+            sent = {"phase": "sending", "chunks_sent": F("chunks_sent") + 1}
+            with fence.guard(unless_cancelled=True, **sent):
                 # Marked before sending: if this process dies, the next run verifies, not
                 # resends. The client re-checks the token before each attempt (fence.check),
                 # so only a pause of more than STUCK_AFTER right inside that check-and-send

@@ -10,6 +10,8 @@ from django.utils.translation import ngettext
 from orders.models import BulkDeletion, BulkDeletionItem
 
 Outcome = BulkDeletionItem.Outcome
+# No heartbeat for this long: the page says "no sign of the worker since …".
+WORKER_SILENT_AFTER = timedelta(minutes=2)
 
 
 @dataclass
@@ -46,28 +48,78 @@ def bulk_deletion_totals(deletion: BulkDeletion) -> DeletionTotals:
 
 
 def bulk_deletion_progress(deletion: BulkDeletion) -> dict:
-    """What the progress bar shows: settled orders and delete calls so far."""
+    """What the progress area shows, as data and as the very words of the page (the page
+    and each poll render the same heading and line, so they always agree)."""
     totals = bulk_deletion_totals(deletion)
     total = sum(totals.by_outcome.values())
     open_count = totals.count(Outcome.SELECTED, Outcome.SENDING)
-    waiting = (
-        deletion.state == BulkDeletion.State.QUEUED
-        and deletion.confirmed_at is not None
-        and timezone.now() - deletion.confirmed_at > timedelta(seconds=5)
-    )
-    return {
+    sent = totals.count(Outcome.SENDING)  # sent, waiting for the verification
+    done = deletion.is_done
+    running = deletion.state == BulkDeletion.State.RUNNING
+    worked = total - open_count + sent
+    percent = 100 if done or not total else min(99, round(100 * worked / total))
+    progress = {
         "id": deletion.pk,
         "state": deletion.state,
         "state_label": deletion.get_state_display(),
-        "done": deletion.is_done,
+        # What a run is doing; a queued one (requeued too) is doing nothing yet.
+        "phase": deletion.phase if running else "",
+        "phase_label": deletion.get_phase_display() if running else "",
+        "done": done,
         "total": total,
         "settled": total - open_count,
-        "percent": 100 if not total else round(100 * (total - open_count) / total),
+        "sent_unverified": sent,
+        "chunks_sent": deletion.chunks_sent,
+        "chunks_total": max(deletion.chunks_total, deletion.chunks_sent),
+        "percent": percent,
         "delete_calls": deletion.calls.filter(purpose="delete").count(),
         "outcomes": totals.by_outcome,
-        "waiting_for_worker": waiting,
+        "eta_seconds": _eta_seconds(deletion),
+        "silent_since": _silent_since(deletion),
         "error": deletion.error_message,
     }
+    progress["text"] = progress_text(progress)
+    return progress
+
+
+def _eta_seconds(deletion: BulkDeletion) -> int | None:
+    """Time left at the pace so far, once a few chunks have gone (None before)."""
+    left = deletion.chunks_total - deletion.chunks_sent
+    if deletion.state != BulkDeletion.State.RUNNING or deletion.chunks_sent < 3 or left <= 0:
+        return None
+    elapsed = (timezone.now() - deletion.started_at).total_seconds()
+    return round(elapsed / deletion.chunks_sent * left)
+
+
+def _silent_since(deletion: BulkDeletion):
+    """When a worker last showed life for a deletion that should be running, if longer
+    ago than WORKER_SILENT_AFTER (None otherwise)."""
+    State = BulkDeletion.State
+    if deletion.state == State.RUNNING:
+        last = deletion.heartbeat_at or deletion.started_at
+    elif deletion.state == State.QUEUED and deletion.confirmed_at:
+        last = deletion.heartbeat_at or deletion.confirmed_at
+    else:
+        return None
+    if last and timezone.now() - last > WORKER_SILENT_AFTER:
+        return last
+    return None
+
+
+def progress_text(p: dict) -> str:
+    parts = [f"{p['settled']:,} of {p['total']:,} orders settled"]
+    if p["chunks_total"]:
+        parts.append(f"{p['chunks_sent']:,} of {p['chunks_total']:,} delete calls sent")
+    parts.append(p["phase_label"] or p["state_label"])
+    if p["eta_seconds"] is not None:
+        parts.append(f"about {_duration(p['eta_seconds'])} left")
+    return " · ".join(parts)
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} s"
+    return f"{round(seconds / 60)} min"
 
 
 def _report_lines(totals: "DeletionTotals") -> list[tuple[str, tuple, str]]:

@@ -78,6 +78,7 @@ def verify_sent(fence, items, client, key, chunk_size: int, resume=False) -> Non
     fids = sent.fids()
     if not fids:
         return
+    fence.progress(phase="verifying")
     try:
         listed = listed_ids(fence, client, fids, key, chunk_size).ids
     except FinerWorksError as exc:

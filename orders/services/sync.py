@@ -82,7 +82,7 @@ def _accounts(account, accounts) -> list[FinerWorksAccount]:
 
 
 def pending_orders_sync(
-    *, account: FinerWorksAccount | None = None, accounts=None, acting_user=None
+    *, account: FinerWorksAccount | None = None, accounts=None, acting_user=None, progress=None
 ) -> list[SyncSummary]:
     """List every pending order of each account (one, the queryset `accounts`, or all when
     none given) and mirror it.
@@ -90,22 +90,27 @@ def pending_orders_sync(
     FinerWorks sees one list_pending_orders call per account (plus allowed retries, and the
     two calls of a key check for a delegated account never proven honoured); each attempt
     and each refusal is audited. A failed or refused account changes none of its orders and
-    does not stop the others.
+    does not stop the others. `progress(**counts)`, if given, hears `listed` (orders in
+    the answer) and then `to_write` (new, changed or gone) of each account.
     """
     summaries = []
     for acct in _accounts(account, accounts):
-        summary = _sync_account(acct, acting_user)
+        summary = _sync_account(acct, acting_user, progress or _quiet)
         summaries.append(summary)
         if isinstance(summary.error, CredentialsRejected):
             break  # every other account would be refused the same way
     return summaries
 
 
-def _sync_account(account: FinerWorksAccount, acting_user) -> SyncSummary:
+def _quiet(**counts) -> None:
+    pass
+
+
+def _sync_account(account: FinerWorksAccount, acting_user, progress) -> SyncSummary:
     started = time.monotonic()
     summary = SyncSummary(account=account)
     try:
-        _sync_listed(account, acting_user, summary)
+        _sync_listed(account, acting_user, summary, progress)
     except FinerWorksError as exc:
         summary.error = exc
     except DatabaseError as exc:
@@ -132,7 +137,7 @@ def _refuse(account, acting_user, summary: SyncSummary, reason: str) -> None:
     )
 
 
-def _sync_listed(account: FinerWorksAccount, acting_user, summary: SyncSummary) -> None:
+def _sync_listed(account: FinerWorksAccount, acting_user, summary: SyncSummary, progress) -> None:
     account.refresh_from_db()  # its key's verification may have changed since it was read
     if refusal := account_key_refusal(account=account, acting_user=acting_user):
         _refuse(account, acting_user, summary, refusal)
@@ -142,6 +147,7 @@ def _sync_listed(account: FinerWorksAccount, acting_user, summary: SyncSummary) 
     response = client.list_pending_orders(account_key=account.account_key or None)
     snapshot = Snapshot.of(response, listed_at)
     del response  # the orders live on in the snapshot only
+    progress(listed=len(snapshot.records))
     summary.skipped = snapshot.skipped
     summary.complete = snapshot.complete
     held = accounts_holding(snapshot.listed, besides=account) if _has_delegated() else {}
@@ -155,4 +161,4 @@ def _sync_listed(account: FinerWorksAccount, acting_user, summary: SyncSummary) 
         shared = sorted({fid for fids in held.values() for fid in fids})
         accounts_mark_not_honoured(list(held), shared)
         delegated_copies_mark_gone(held)
-    snapshot_apply(account, snapshot, summary)
+    snapshot_apply(account, snapshot, summary, progress)

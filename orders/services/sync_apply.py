@@ -51,10 +51,11 @@ class _Writes:
     gone_pks: list = field(default_factory=list)  # pending, not listed by a complete answer
 
 
-def snapshot_apply(account: FinerWorksAccount, snapshot: Snapshot, summary) -> None:
+def snapshot_apply(account: FinerWorksAccount, snapshot: Snapshot, summary, progress) -> None:
     now = timezone.now()
     rows = PendingOrder.objects.filter(account=account)
     writes = _writes(rows, snapshot, summary)
+    progress(to_write=len(writes.upserts) + len(writes.gone_pks))  # before the transaction
     with transaction.atomic():
         # One upsert for new and changed rows; first_seen_at is kept on conflict.
         for start in range(0, len(writes.upserts), BATCH_SIZE):

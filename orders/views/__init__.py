@@ -12,8 +12,10 @@ from orders.views.deletions import (
     DeletionListView,
     DeletionProgressView,
     DeletionRecordsView,
+    DeletionRequeueView,
 )
-from orders.views.orders import OrderDetailView, OrderListView, RefreshView
+from orders.views.orders import OrderDetailView, OrderListView
+from orders.views.syncs import RefreshView, SyncStatusView
 
 __all__ = [
     "CallCsvView",
@@ -27,7 +29,9 @@ __all__ = [
     "DeletionListView",
     "DeletionProgressView",
     "DeletionRecordsView",
+    "DeletionRequeueView",
     "OrderDetailView",
     "OrderListView",
     "RefreshView",
+    "SyncStatusView",
 ]

@@ -24,6 +24,13 @@ class CanDelete(UserPassesTestMixin):
         return permissions.user_can_delete_at_finerworks(self.request.user)
 
 
+class CanRequeue(UserPassesTestMixin):
+    raise_exception = True
+
+    def test_func(self):
+        return permissions.user_can_requeue_deletion(self.request.user)
+
+
 class CanViewAudit(UserPassesTestMixin):
     raise_exception = True
 

@@ -2,14 +2,16 @@
 the deletions. Selecting and confirming: views/deletion_confirm.py."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 from django.views.generic import TemplateView
 
-from orders import selectors, services
+from orders import permissions, selectors, services
 from orders.models import BulkDeletion, BulkDeletionItem, PendingOrder
-from orders.views.base import CanDelete, CanViewOrders, numbered_page
+from orders.tasks import bulk_deletion_enqueue
+from orders.views.base import CanDelete, CanRequeue, CanViewOrders, numbered_page
 
 
 class DeletionMixin:
@@ -23,6 +25,27 @@ class DeletionCancelView(CanDelete, DeletionMixin, View):
     def post(self, request, pk):
         deletion = self.get_deletion(pk)
         messages.info(request, services.bulk_deletion_cancel(deletion=deletion, user=request.user))
+        return redirect("orders:deletion_detail", pk=pk)
+
+
+class DeletionRequeueView(CanRequeue, DeletionMixin, View):
+    """What `deletions --requeue` does: the run verifies what was sent before sending more."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        deletion = self.get_deletion(pk)
+        try:
+            services.bulk_deletion_requeue(deletion=deletion)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("orders:deletion_detail", pk=pk)
+        bulk_deletion_enqueue(deletion)
+        messages.info(
+            request,
+            f"Deletion #{pk} is back in the queue: what was sent is verified first, "
+            "then the rest is sent.",
+        )
         return redirect("orders:deletion_detail", pk=pk)
 
 
@@ -43,6 +66,9 @@ class DeletionDetailView(CanViewOrders, DeletionMixin, TemplateView):
         return super().get_context_data(
             deletion=deletion,
             progress=services.bulk_deletion_progress(deletion),
+            worker_running=services.worker_is_running(),
+            can_requeue=permissions.user_can_requeue_deletion(self.request.user)
+            and services.bulk_deletion_requeue_allowed(deletion),
             totals=services.bulk_deletion_totals(deletion),
             report=services.bulk_deletion_report(deletion) if deletion.is_done else [],
             page=page,

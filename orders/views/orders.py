@@ -1,16 +1,11 @@
-"""The order list, an order's detail and the refresh from FinerWorks."""
+"""The order list and an order's detail (Refresh: views/syncs.py)."""
 
 import json
 
-from django.contrib import messages
-from django.core.exceptions import ImproperlyConfigured
-from django.shortcuts import redirect
-from django.views import View
 from django.views.generic import DetailView, TemplateView
 
 from orders import permissions, selectors, services
 from orders.forms import DEFAULT_SORT, SORTS, OrderFilterForm
-from orders.permissions import accounts_for_user
 from orders.views.base import CanViewOrders, load_permissions
 from orders.views.order_page import (
     CURSOR_PARAMS,
@@ -25,9 +20,10 @@ SORT_COLUMNS = [(key, header) for key, (header, _) in SORTS.items()]
 
 
 class OrderListView(CanViewOrders, TemplateView):
-    """The mirrored orders: search, filters, sort, page size. At most six queries whatever
+    """The mirrored orders: search, filters, sort, page size. At most eight queries whatever
     the table size: session, user, permissions, the user's accounts, a count that stops
-    at COUNT_CAP, and the page (an index range, by cursor, however deep)."""
+    at COUNT_CAP, the page (an index range, by cursor, however deep), the accounts' newest
+    syncs and the workers' last beat."""
 
     template_name = "orders/order_list.html"
 
@@ -55,6 +51,9 @@ class OrderListView(CanViewOrders, TemplateView):
             sort_headers=sort_headers(SORT_COLUMNS, form.value("sort", DEFAULT_SORT), filter_query),
             state_word=state_word(form.value("state", "pending")),
             can_delete=permissions.user_can_delete_at_finerworks(user),
+            sync_rows=services.sync_status_rows(accounts),
+            worker_running=services.worker_is_running(),
+            refresh_query=self.request.GET.urlencode(),
             filter_fields=[
                 (k, v) for k, v in self.request.GET.items() if k not in ("page", *CURSOR_PARAMS)
             ],
@@ -72,21 +71,3 @@ class OrderDetailView(CanViewOrders, DetailView):
     def get_context_data(self, **kwargs):
         raw = json.dumps(self.object.raw, indent=2, ensure_ascii=False, sort_keys=True)
         return super().get_context_data(raw_pretty=raw, **kwargs)
-
-
-class RefreshView(CanViewOrders, View):
-    http_method_names = ["post"]
-
-    def post(self, request):
-        try:
-            # Only the accounts this user may see: others are neither called nor named.
-            summaries = services.pending_orders_sync(
-                accounts=accounts_for_user(request.user), acting_user=request.user
-            )
-        except ImproperlyConfigured as exc:
-            messages.error(request, str(exc))
-            return redirect("orders:list")
-        for summary in summaries:
-            level = messages.SUCCESS if summary.ok else messages.ERROR
-            messages.add_message(request, level, str(summary))
-        return redirect("orders:list")

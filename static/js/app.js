@@ -100,7 +100,9 @@ document.addEventListener("DOMContentLoaded", () => {
   const bar = box.querySelector("progress");
   const percent = document.getElementById("progress-percent");
   const text = document.getElementById("progress-text");
-  const waiting = document.getElementById("progress-waiting");
+  const state = document.getElementById("run-state");
+  const silent = document.getElementById("progress-silent");
+  const since = document.getElementById("progress-silent-since");
   async function poll() {
     try {
       const response = await fetch(box.dataset.url, { headers: { Accept: "application/json" } });
@@ -109,13 +111,51 @@ document.addEventListener("DOMContentLoaded", () => {
         bar.value = p.percent;
         bar.textContent = `${p.percent}%`;
         if (percent) percent.textContent = `${p.percent}%`;
-        const calls = `${p.delete_calls} delete call${p.delete_calls === 1 ? "" : "s"}`;
-        text.textContent = `${p.settled.toLocaleString()} of ${p.total.toLocaleString()} orders settled · ${calls} · ${p.state_label}`;
-        waiting.hidden = !p.waiting_for_worker;
+        text.textContent = p.text;  // the server's words: the heading and the line agree
+        state.textContent = p.state_label;
+        state.className = `run-state run-${p.state}`;
+        silent.hidden = !p.silent_since;
+        if (p.silent_since) since.textContent = new Date(p.silent_since).toLocaleTimeString();
         if (p.done) { window.location.reload(); return; }
       }
     } catch (e) { /* a missed poll is retried */ }
     setTimeout(poll, 1000);
   }
   setTimeout(poll, 500);
+});
+
+// The list header: while a sync of a shown account is queued or running, poll its state;
+// once they have all ended, offer a reload (never reload by itself: ticks would be lost).
+document.addEventListener("DOMContentLoaded", () => {
+  const box = document.getElementById("sync-status");
+  if (!box || !box.dataset.live) return;
+  const worker = document.getElementById("worker-status");
+  const reload = document.getElementById("sync-reload");
+  function show(row) {
+    const item = box.querySelector(`li[data-account="${CSS.escape(row.account)}"]`);
+    if (!item) return;
+    item.className = `sync-${row.state || "none"}`;
+    item.querySelector(".sync-age").textContent = row.mirror_age;
+    let text = item.querySelector(".sync-text");
+    if (!text) {
+      item.append(" · ");
+      text = document.createElement("span");
+      text.className = "sync-text";
+      item.append(text);
+    }
+    text.textContent = row.text;
+  }
+  async function poll() {
+    try {
+      const response = await fetch(box.dataset.url, { headers: { Accept: "application/json" } });
+      if (response.ok) {
+        const status = await response.json();
+        status.accounts.forEach(show);
+        worker.hidden = status.worker_running;
+        if (!status.accounts.some((row) => row.live)) { reload.hidden = false; return; }
+      }
+    } catch (e) { /* a missed poll is retried */ }
+    setTimeout(poll, 1500);
+  }
+  setTimeout(poll, 1000);
 });

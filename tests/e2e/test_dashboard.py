@@ -160,7 +160,7 @@ def test_confirmed_deletion_finishes_with_outcomes_and_audit(open_page, deleter,
     expect(page.locator("#progress progress")).to_have_attribute("value", "100")
     expect(page.locator("#progress-percent")).to_have_text("100%")
     expect(page.get_by_role("status").filter(has_text="orders settled")).to_have_text(
-        "3 of 3 orders settled · 1 delete call · Finished"
+        "3 of 3 orders settled · 1 of 1 delete calls sent · Finished"
     )
     expect(page.locator(".messages")).to_contain_text("3 orders deleted at FinerWorks (verified).")
     expect(page.locator("ul.summary")).to_contain_text("Own account: 3 deleted (verified)")
@@ -234,18 +234,19 @@ def test_progress_is_announced_while_a_background_run_works(open_page, deleter, 
     halfway = {
         "done": False,
         "percent": 50,
-        "settled": 1,
-        "total": 2,
-        "delete_calls": 1,
+        "state": "running",
         "state_label": "Running",
-        "waiting_for_worker": False,
+        "text": "1 of 2 orders settled · 1 of 2 delete calls sent · Sending delete calls",
+        "silent_since": None,
     }
     page.route("**/progress.json", lambda route: route.fulfill(json=halfway))
     page.goto(f"/orders/deletions/{deletion.pk}/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Waiting for a worker")
     status = page.locator("#progress-text")
     expect(status).to_have_attribute("aria-live", "polite")
-    expect(status).to_have_text("1 of 2 orders settled · 1 delete call · Running")
+    expect(status).to_have_text(halfway["text"])
+    # The heading follows the same poll: it never says "waiting" while the line says running.
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Deletion #{deletion.pk}: Running")
     expect(page.locator("#progress progress")).to_have_attribute("value", "50")
     expect(page.locator("#progress-percent")).to_have_text("50%")
 

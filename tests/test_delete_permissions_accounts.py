@@ -1,5 +1,8 @@
-"""Who may see and delete which orders: the permission matrix of the dashboard (list,
-prepare, confirm, result page), forged selections and grants revoked mid-flow."""
+"""Which accounts' orders a user may see and delete on the dashboard: without a grant a
+delegated account's orders are hidden and posting them is refused and audited; a user or group
+grant, or being a superuser, lets its key be used; a deletion's result is not found by those
+who may not see one of its accounts; and a grant revoked after the confirmation page or before
+a background run refuses that account only, audited."""
 
 from http import HTTPStatus
 
@@ -7,140 +10,25 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from orders.models import (
-    AccountGrant,
-    BulkDeletion,
-    BulkDeletionItem,
-    FinerWorksCall,
-    PendingOrder,
-)
-from orders.services import (
-    bulk_deletion_confirm,
-    bulk_deletion_create,
-    bulk_deletion_run,
-)
+from orders.models import AccountGrant, BulkDeletion, BulkDeletionItem, FinerWorksCall, PendingOrder
+from orders.services import bulk_deletion_confirm, bulk_deletion_create, bulk_deletion_run
+from tests.delete_permissions_helpers import detail_link, select
+from tests.delete_permissions_helpers import mine as mine  # a fixture
 from tests.factories import make_user
-from tests.helpers import confirm, fids, mirror, sent_ids, shown_messages
+from tests.helpers import DELETE, confirm, fids, mirror, sent_ids, shown_messages
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 Outcome = BulkDeletionItem.Outcome
-DELETE = "delete_pending_orders"
-
-
-# ---------------------------------------------------------------------------- helpers
-
-
-def select(client, orders, *, follow=False):
-    """Tick orders (or raw local ids) on the list page and post the selection."""
-    data = {"orders": [str(getattr(o, "pk", o)) for o in orders]}
-    return client.post(reverse("orders:deletion_create"), data, follow=follow)
 
 
 def sent_keys(fw) -> set:
     return {r["body"].get("account_key") for r in fw.requests_for(DELETE)}
 
 
-def detail_link(order) -> str:
-    return f'href="{reverse("orders:detail", args=[order.pk])}"'
-
-
-@pytest.fixture
-def mine(fw, owner_account):
-    return mirror(fw, 3, seed=31)
-
-
 @pytest.fixture
 def theirs(fw, delegated_account):
     return mirror(fw, 3, seed=32, account=delegated_account)
-
-
-@pytest.fixture
-def prepared(deleter, mine):
-    """A deletion of the owner's orders, prepared by `deleter` and awaiting confirmation."""
-    return bulk_deletion_create(user=deleter, orders=PendingOrder.objects.all())
-
-
-# ---------------------------------------------------------------------------- the matrix
-
-PAGES = [
-    ("get", "orders:list", False),
-    ("post", "orders:deletion_create", False),
-    ("get", "orders:deletion_confirm", True),
-    ("post", "orders:deletion_confirm", True),
-    ("get", "orders:deletion_detail", True),
-    ("get", "orders:deletion_records", True),
-]
-
-
-def request_page(client, method, name, needs_pk, deletion, mine):
-    url = reverse(name, args=[deletion.pk] if needs_pk else [])
-    data = {"orders": [str(o.pk) for o in mine], "confirm": "yes"} if method == "post" else None
-    return getattr(client, method)(url, data)
-
-
-@pytest.mark.parametrize(("method", "name", "needs_pk"), PAGES)
-def test_anonymous_visitors_are_sent_to_the_login_page(
-    client, fw, prepared, mine, method, name, needs_pk
-):
-    response = request_page(client, method, name, needs_pk, prepared, mine)
-
-    assert response.status_code == HTTPStatus.FOUND
-    assert response.url.startswith(reverse("login") + "?next=")
-    assert fw.requests == []
-    assert BulkDeletion.objects.get().state == BulkDeletion.State.AWAITING
-
-
-@pytest.mark.parametrize(("method", "name", "needs_pk"), PAGES)
-def test_a_user_without_the_view_permission_is_forbidden(
-    client, fw, prepared, mine, method, name, needs_pk
-):
-    client.force_login(make_user("nobody"))
-
-    response = request_page(client, method, name, needs_pk, prepared, mine)
-
-    assert response.status_code == HTTPStatus.FORBIDDEN
-    assert fw.requests == []
-    assert BulkDeletion.objects.count() == 1
-
-
-def test_a_viewer_sees_the_orders_but_no_delete_control(client, viewer, deleter, mine):
-    client.force_login(viewer)
-    html = client.get(reverse("orders:list")).content.decode()
-    assert all(detail_link(o) in html for o in mine)
-    assert "Delete at FinerWorks" not in html
-    assert 'name="orders"' not in html
-    assert 'name="select_all"' not in html
-
-    client.force_login(deleter)  # the same page for a deleter does show them
-    html = client.get(reverse("orders:list")).content.decode()
-    assert "Delete at FinerWorks" in html
-    assert html.count('name="orders"') == len(mine)
-
-
-def test_a_viewer_may_not_prepare_or_confirm_a_deletion(client, viewer, fw, prepared, mine):
-    client.force_login(viewer)
-    confirm_url = reverse("orders:deletion_confirm", args=[prepared.pk])
-
-    assert select(client, mine).status_code == HTTPStatus.FORBIDDEN
-    assert client.get(confirm_url).status_code == HTTPStatus.FORBIDDEN
-    assert client.post(confirm_url, {"confirm": "yes"}).status_code == HTTPStatus.FORBIDDEN
-
-    assert BulkDeletion.objects.count() == 1
-    assert BulkDeletion.objects.get().state == BulkDeletion.State.AWAITING
-    assert fw.requests == []
-
-
-def test_another_deleter_may_not_confirm_someone_elses_deletion(client, fw, prepared):
-    client.force_login(
-        make_user("colleague", "orders.view_pendingorder", "orders.delete_at_finerworks")
-    )
-
-    response = client.post(reverse("orders:deletion_confirm", args=[prepared.pk]))
-
-    assert response.status_code in (HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND)
-    assert BulkDeletion.objects.get().state == BulkDeletion.State.AWAITING
-    assert fw.requests == []
 
 
 def test_a_deleter_without_a_grant_cannot_see_the_delegated_accounts_orders(
@@ -251,72 +139,6 @@ def test_the_result_of_a_deletion_touching_an_ungranted_account_is_not_found(
     client.force_login(admin_user)
     detail = client.get(reverse("orders:deletion_detail", args=[touching.pk]))
     assert detail.status_code == HTTPStatus.OK
-
-
-# ---------------------------------------------------------------------------- forged ids
-
-
-def test_nonexistent_ids_are_dropped_and_never_sent(client, deleter, fw, mine):
-    client.force_login(deleter)
-
-    response = select(client, [mine[0].pk, 987654])
-    assert response.status_code == HTTPStatus.FOUND
-    done = confirm(client, response.url)
-
-    deletion = BulkDeletion.objects.get()
-    assert list(deletion.items.values_list("order_id", flat=True)) == [mine[0].pk]
-    assert sent_ids(fw) == [mine[0].fulfillment_id]
-    assert any("1 order deleted at FinerWorks (verified)." in m for m in shown_messages(done))
-
-
-def test_only_nonexistent_ids_give_a_clear_message_and_create_nothing(client, deleter, fw, mine):
-    client.force_login(deleter)
-
-    response = select(client, [987654, 987655], follow=True)
-
-    assert any("No pending orders were selected." in m for m in shown_messages(response))
-    assert BulkDeletion.objects.count() == 0
-    assert fw.requests == []
-
-
-@pytest.mark.parametrize("forged", ["12abc", "-3", "1.5", "0x10", " 7"])
-def test_non_integer_ids_get_a_clear_message_and_create_nothing(client, deleter, fw, mine, forged):
-    client.force_login(deleter)
-
-    response = client.post(
-        reverse("orders:deletion_create"), {"orders": [str(mine[0].pk), forged]}, follow=True
-    )
-
-    assert response.status_code == HTTPStatus.OK
-    assert any("is not an order id" in m for m in shown_messages(response))
-    assert BulkDeletion.objects.count() == 0
-    assert fw.requests == []
-
-
-def test_already_deleted_orders_are_dropped_and_never_sent_again(client, deleter, fw, mine):
-    client.force_login(deleter)
-    confirm(client, select(client, mine[:1]).url)
-    fw.reset_requests()
-
-    response = select(client, mine[:2])
-    done = confirm(client, response.url)
-
-    second = BulkDeletion.objects.order_by("-pk").first()
-    assert list(second.items.values_list("order_id", flat=True)) == [mine[1].pk]
-    assert sent_ids(fw) == [mine[1].fulfillment_id]
-    assert any("1 order deleted at FinerWorks (verified)." in m for m in shown_messages(done))
-
-
-def test_selecting_only_already_deleted_orders_creates_nothing(client, deleter, fw, mine):
-    client.force_login(deleter)
-    confirm(client, select(client, mine[:1]).url)
-    fw.reset_requests()
-
-    response = select(client, mine[:1], follow=True)
-
-    assert any("No pending orders were selected." in m for m in shown_messages(response))
-    assert BulkDeletion.objects.count() == 1
-    assert fw.requests == []
 
 
 # ---------------------------------------------------------------------------- revoked grants

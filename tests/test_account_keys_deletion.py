@@ -1,5 +1,8 @@
-"""An account_key FinerWorks ignores must never let fwadmin mirror or delete the owner's
-orders under another account's name: the sync, the confirmation and the run each refuse it."""
+"""An account_key FinerWorks ignores must never let fwadmin delete the owner's orders under
+another account's name: the confirmation (whatever is ticked) and the run each refuse it, a
+resumed run or a pre-flight that lists none of the orders checks the key before calling
+anything deleted or gone, and orders in flight of a failed run stay held until it is
+requeued."""
 
 from http import HTTPStatus
 
@@ -7,112 +10,19 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
 
-from orders.models import BulkDeletion, FinerWorksAccount, FinerWorksCall, PendingOrder
+from orders.models import BulkDeletion, FinerWorksAccount, PendingOrder
 from orders.services import (
     bulk_deletion_confirm,
     bulk_deletion_create,
     bulk_deletion_run,
-    finerworks_account_verify,
     pending_orders_sync,
 )
-from orders.services.sync_snapshot import mirrored_fields, record_hash
+from tests.account_keys_helpers import KEY, Verification, mirror_owner_orders_as, refusals
+from tests.account_keys_helpers import delegated as delegated  # a fixture
 from tests.helpers import DELETE, sent_ids
 
 pytestmark = pytest.mark.django_db(transaction=True)
-Verification = FinerWorksAccount.Verification
-KEY = "33333333-4444-4555-8666-777777777777"
-
-
-@pytest.fixture
-def delegated(fw, owner_account):
-    fw.add_account(KEY)
-    return FinerWorksAccount.objects.create(
-        name="Delegated A", account_key=KEY, verification=Verification.VERIFIED
-    )
-
-
-def refusals(account):
-    return FinerWorksCall.objects.filter(account=account, outcome="refused")
-
-
-def test_a_sync_refuses_a_delegated_snapshot_that_is_the_owners_listing(fw, delegated):
-    """The key was once verified, then FinerWorks stopped honouring it: the delegated
-    listing now holds the owner's ids, so nothing of it is mirrored."""
-    owner_records = fw.seed(5, seed=1)
-    fw.account_keys_allowed = False
-
-    owner, acct = pending_orders_sync()
-
-    assert owner.ok and owner.new == 5
-    assert not acct.ok and "Sync refused, nothing changed" in str(acct)
-    assert "ignores the key" in str(acct)
-    assert not PendingOrder.objects.filter(account=delegated).exists()
-    delegated.refresh_from_db()
-    assert delegated.verification == Verification.NOT_HONOURED
-    assert f"#{owner_records[0]['fulfillment_id']}" in delegated.verification_note
-    [refusal] = refusals(delegated)
-    assert refusal.endpoint == "list_pending_orders" and refusal.purpose == "sync"
-
-
-def test_a_never_verified_key_is_proven_before_its_first_sync(fw, owner_account):
-    fw.seed(3, seed=1)
-    fw.account_keys_allowed = False
-    fw.add_account(KEY)
-    acct = FinerWorksAccount.objects.create(name="Delegated A", account_key=KEY)
-
-    summaries = pending_orders_sync()
-
-    assert [s.ok for s in summaries] == [True, False]
-    acct.refresh_from_db()
-    assert acct.verification == Verification.NOT_HONOURED
-    assert not PendingOrder.objects.filter(account=acct).exists()
-    checks = FinerWorksCall.objects.filter(account=acct, purpose="account_check")
-    assert [c.request_payload.get("account_key") for c in checks.order_by("id")] == [
-        None,
-        KEY,
-        None,
-    ]
-
-
-def test_an_account_found_ignored_is_not_synced_again_until_verified(fw, delegated):
-    FinerWorksAccount.objects.filter(pk=delegated.pk).update(verification=Verification.NOT_HONOURED)
-    fw.reset_requests()
-
-    [summary] = pending_orders_sync(account=delegated)
-
-    assert not summary.ok and "ignores this account's key" in str(summary)
-    assert fw.requests == []  # not even a list call with the key
-    assert refusals(delegated).count() == 1
-
-
-def test_an_honoured_key_syncs_its_own_orders(fw, delegated):
-    fw.seed(2, seed=1)
-    mine = fw.seed(3, seed=2, account_key=KEY)
-
-    owner, acct = pending_orders_sync()
-
-    assert owner.ok and acct.ok and acct.new == 3
-    mirrored = set(PendingOrder.objects.filter(account=delegated).values_list("fulfillment_id"))
-    assert mirrored == {(r["fulfillment_id"],) for r in mine}
-
-
-def mirror_owner_orders_as(account, records):
-    """What the previous version did with an ignored key: the owner's orders mirrored under
-    the delegated account (and its verification falsely said Verified)."""
-    now = timezone.now()
-    for record in records:
-        PendingOrder.objects.create(
-            account=account,
-            fulfillment_id=record["fulfillment_id"],
-            raw=record,
-            raw_hash=record_hash(record),
-            first_seen_at=now,
-            last_seen_at=now,
-            **mirrored_fields(record),
-        )
-    return list(PendingOrder.objects.filter(account=account))
 
 
 def test_a_deletion_for_an_ignored_key_sends_nothing_and_is_refused_and_audited(
@@ -177,17 +87,6 @@ def test_the_service_refuses_an_ignored_key_at_confirmation_too(fw, delegated, d
     assert not PendingOrder.objects.filter(claimed_by__isnull=False).exists()
 
 
-def test_an_owner_snapshot_exposes_a_delegated_mirror_of_the_owners_orders(fw, delegated):
-    owner_records = fw.seed(2, seed=1)
-    mirror_owner_orders_as(delegated, owner_records)
-
-    [owner] = pending_orders_sync(account=FinerWorksAccount.objects.get(account_key=None))
-
-    assert owner.ok and owner.new == 2
-    delegated.refresh_from_db()
-    assert delegated.key_ignored
-
-
 def test_a_resumed_run_proves_the_key_before_it_re_lists_what_a_dead_run_sent(
     fw, delegated, deleter, grant
 ):
@@ -235,24 +134,30 @@ def test_a_pre_flight_that_lists_none_with_the_key_checks_the_key_before_calling
     assert refusals(delegated).filter(endpoint=DELETE).count() == 1
 
 
-def test_verify_sticks_once_the_owner_sync_has_cleared_a_delegated_copy_of_its_orders(
-    fw, delegated, admin_user
+def test_a_pre_flight_that_lists_none_calls_nothing_gone_when_the_key_cannot_be_checked(
+    fw, delegated, deleter, grant, monkeypatch
 ):
-    owner_records = fw.seed(2, seed=1)
-    mirror_owner_orders_as(delegated, owner_records)  # made while the key was ignored
-    fw.seed(1, seed=2, account_key=KEY)
-    pending_orders_sync(account=FinerWorksAccount.objects.get(account_key=None))
-    delegated.refresh_from_db()
-    assert delegated.key_ignored
-    assert not PendingOrder.objects.filter(account=delegated, state="pending").exists()
+    fw.seed(2, seed=5, account_key=KEY)
+    pending_orders_sync()
+    grant(deleter, delegated)
+    deletion = bulk_deletion_create(user=deleter, orders=PendingOrder.objects.all())
+    bulk_deletion_confirm(deletion=deletion, user=deleter)
+    fw.account_keys_allowed = False  # the keyed pre-flight lists none of them
 
-    finerworks_account_verify(account=delegated, acting_user=admin_user)
-    summaries = pending_orders_sync()
+    def check_fails(*, account, acting_user):  # FinerWorks failed the fresh key check
+        FinerWorksAccount.objects.filter(pk=account.pk).update(
+            verification=Verification.FAILED, verification_note="HTTP 500"
+        )
+        account.refresh_from_db()
+        return account
 
-    delegated.refresh_from_db()
-    assert delegated.verification == Verification.VERIFIED
-    assert all(s.ok for s in summaries)
-    assert PendingOrder.objects.filter(account=delegated, state="pending").count() == 1
+    monkeypatch.setattr("orders.services.deletion_send.finerworks_account_verify", check_fails)
+
+    bulk_deletion_run(deletion=deletion, acting_user=deleter)
+
+    assert set(deletion.items.values_list("outcome", flat=True)) == {"not_sent"}
+    assert PendingOrder.objects.filter(state="pending").count() == 2
+    assert sent_ids(fw) == []
 
 
 def test_orders_in_flight_of_a_failed_run_stay_held_until_it_is_requeued(
@@ -287,29 +192,3 @@ def test_orders_in_flight_of_a_failed_run_stay_held_until_it_is_requeued(
     assert set(first.items.values_list("outcome", flat=True)) == {"deleted"}
     assert len(sent_ids(fw)) == 2
     assert set(PendingOrder.objects.values_list("deleted_by_deletion", flat=True)) == {first.pk}
-
-
-def test_a_pre_flight_that_lists_none_calls_nothing_gone_when_the_key_cannot_be_checked(
-    fw, delegated, deleter, grant, monkeypatch
-):
-    fw.seed(2, seed=5, account_key=KEY)
-    pending_orders_sync()
-    grant(deleter, delegated)
-    deletion = bulk_deletion_create(user=deleter, orders=PendingOrder.objects.all())
-    bulk_deletion_confirm(deletion=deletion, user=deleter)
-    fw.account_keys_allowed = False  # the keyed pre-flight lists none of them
-
-    def check_fails(*, account, acting_user):  # FinerWorks failed the fresh key check
-        FinerWorksAccount.objects.filter(pk=account.pk).update(
-            verification=Verification.FAILED, verification_note="HTTP 500"
-        )
-        account.refresh_from_db()
-        return account
-
-    monkeypatch.setattr("orders.services.deletion_send.finerworks_account_verify", check_fails)
-
-    bulk_deletion_run(deletion=deletion, acting_user=deleter)
-
-    assert set(deletion.items.values_list("outcome", flat=True)) == {"not_sent"}
-    assert PendingOrder.objects.filter(state="pending").count() == 2
-    assert sent_ids(fw) == []

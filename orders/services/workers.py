@@ -1,0 +1,60 @@
+"""The workers' pulse (is any `db_worker` alive?) and the scheduled sync they start.
+
+Every worker process beats every few seconds; the schedule is one row whose due time a
+worker moves forward with a conditional UPDATE, so of two workers only one wins a slot.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from orders.models import FinerWorksAccount, SyncSchedule, WorkerBeat
+
+from .accounts import account_owner_get_or_create
+from .sync_runs import sync_runs_request
+
+SEEN_WITHIN = timedelta(minutes=1)  # "a worker is running" if one beat this recently
+FORGET_AFTER = timedelta(days=1)
+
+
+def worker_beat(worker_id: str) -> None:
+    now = timezone.now()
+    WorkerBeat.objects.update_or_create(worker_id=worker_id[:64], defaults={"seen_at": now})
+    WorkerBeat.objects.filter(seen_at__lt=now - FORGET_AFTER).delete()
+
+
+def worker_last_seen():
+    """When any worker last beat (None: never)."""
+    return WorkerBeat.objects.aggregate(last=Max("seen_at"))["last"]
+
+
+def worker_is_running() -> bool:
+    last = worker_last_seen()
+    return last is not None and timezone.now() - last <= SEEN_WITHIN
+
+
+def scheduled_sync_claim() -> list:
+    """If the scheduled sync is due (FWADMIN_SYNC_EVERY_MINUTES), claim this slot and ask a
+    sync of every account; the runs created, to be queued (none if not due or taken)."""
+    minutes = settings.FWADMIN_SYNC_EVERY_MINUTES
+    if not minutes:
+        return []
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            SyncSchedule.objects.get_or_create(defaults={"next_due_at": now})
+    except IntegrityError:  # another worker created it at the same moment
+        pass
+    won = SyncSchedule.objects.filter(next_due_at__lte=now).update(
+        next_due_at=now + timedelta(minutes=minutes)
+    )
+    if not won:
+        return []
+    account_owner_get_or_create()
+    _runs, created = sync_runs_request(
+        accounts=FinerWorksAccount.objects.order_by("name"), user=None, via="schedule"
+    )
+    return created
