@@ -1,9 +1,11 @@
 """Long work in sight: the scheduled sync without cron, the workers' pulse, a deletion's
 honest progress (chunks sent before anything is settled) and the Requeue button."""
 
+import io
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -145,3 +147,25 @@ def test_a_deletion_silent_for_only_three_minutes_is_not_offered_for_requeue(
     client.post(reverse("orders:deletion_requeue", args=[deletion.pk]))
     deletion.refresh_from_db()
     assert deletion.state == "running"
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_sync_command_draws_a_bar_per_account_on_a_terminal_only(
+    fw, owner_account, delegated_account
+):
+    fw.seed(30, seed=2)
+    fw.seed(5, seed=3, account_key=delegated_account.account_key)
+    terminal, summary = Terminal(), io.StringIO()
+    call_command("sync_pending_orders", stderr=terminal, stdout=summary)
+    drawn = terminal.getvalue()
+    assert "Own account: writing" in drawn and "30/30" in drawn
+    assert "Acme Prints: writing" in drawn and "5/5" in drawn
+    assert "30 new" in summary.getvalue()  # the summary lines as before
+
+    for quiet in ({"stderr": io.StringIO()}, {"stderr": Terminal(), "verbosity": 0}):
+        call_command("sync_pending_orders", stdout=io.StringIO(), **quiet)
+        assert quiet["stderr"].getvalue() == ""

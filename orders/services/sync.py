@@ -90,8 +90,9 @@ def pending_orders_sync(
     FinerWorks sees one list_pending_orders call per account (plus allowed retries, and the
     two calls of a key check for a delegated account never proven honoured); each attempt
     and each refusal is audited. A failed or refused account changes none of its orders and
-    does not stop the others. `progress(**counts)`, if given, hears `listed` (orders in
-    the answer) and then `to_write` (new, changed or gone) of each account.
+    does not stop the others. `progress(account, **counts)`, if given, hears of each
+    account `listing=True`, then `listed` (orders in the answer), `to_write` (new, changed
+    or gone) and `written` as the writes go (inside the transaction: it must not write).
     """
     summaries = []
     for acct in _accounts(account, accounts):
@@ -102,15 +103,19 @@ def pending_orders_sync(
     return summaries
 
 
-def _quiet(**counts) -> None:
+def _quiet(account, **counts) -> None:
     pass
 
 
 def _sync_account(account: FinerWorksAccount, acting_user, progress) -> SyncSummary:
     started = time.monotonic()
     summary = SyncSummary(account=account)
+
+    def heard(**counts) -> None:
+        progress(account, **counts)
+
     try:
-        _sync_listed(account, acting_user, summary, progress)
+        _sync_listed(account, acting_user, summary, heard)
     except FinerWorksError as exc:
         summary.error = exc
     except DatabaseError as exc:
@@ -142,6 +147,7 @@ def _sync_listed(account: FinerWorksAccount, acting_user, summary: SyncSummary, 
     if refusal := account_key_refusal(account=account, acting_user=acting_user):
         _refuse(account, acting_user, summary, refusal)
         return
+    progress(listing=True)
     listed_at = timezone.now()  # what changed locally after this, the snapshot cannot undo
     client = finerworks_client(purpose="sync", account=account, acting_user=acting_user)
     response = client.list_pending_orders(account_key=account.account_key or None)

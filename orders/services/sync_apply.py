@@ -61,7 +61,9 @@ def snapshot_apply(account: FinerWorksAccount, snapshot: Snapshot, summary, prog
         for start in range(0, len(writes.upserts), BATCH_SIZE):
             batch = writes.upserts[start : start + BATCH_SIZE]
             _upsert(account, batch, now, snapshot.listed_at)
+            progress(written=start + len(batch))
         summary.gone = _mark_gone(rows, writes.gone_pks, now, snapshot.listed_at)
+        progress(written=len(writes.upserts) + len(writes.gone_pks))
         revived = rows.filter(state=PendingOrder.State.PENDING)  # the upsert's WHERE let them
         for start in range(0, len(writes.revived_pks), BATCH_SIZE):
             revived.filter(pk__in=writes.revived_pks[start : start + BATCH_SIZE]).update(

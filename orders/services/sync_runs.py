@@ -81,10 +81,16 @@ def _execute(run: SyncRun) -> None:
         _finish(run, State.FAILED, f"{user} may no longer see the account {run.account}.")
         return
 
-    def progress(**fields) -> None:
-        SyncRun.objects.filter(pk=run.pk, state__in=SyncRun.LIVE).update(
-            state=State.APPLYING, heartbeat_at=timezone.now(), **fields
-        )
+    def progress(account, *, listed=None, to_write=None, **_during_the_writes) -> None:
+        # `written` comes inside the sync's transaction: a row written then would show
+        # only at its end (and would wait on SQLite's lock), so only these two are kept.
+        fields = {"listed": listed} if listed is not None else {}
+        if to_write is not None:
+            fields["to_write"] = to_write
+        if fields:
+            SyncRun.objects.filter(pk=run.pk, state__in=SyncRun.LIVE).update(
+                state=State.APPLYING, heartbeat_at=timezone.now(), **fields
+            )
 
     try:
         [summary] = pending_orders_sync(account=run.account, acting_user=user, progress=progress)

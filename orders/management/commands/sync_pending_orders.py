@@ -8,6 +8,8 @@ from django.db.models import Q
 from orders.models import FinerWorksAccount
 from orders.services import pending_orders_sync
 
+from ._sync_bars import SyncBars
+
 
 class Command(BaseCommand):
     help = "Mirror FinerWorks pending orders (all accounts, or one by name or account key)."
@@ -15,7 +17,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--account", help="Account name or account_key to sync alone.")
 
-    def handle(self, *args, account=None, **options):
+    def handle(self, *args, account=None, verbosity=1, **options):
         # A sync is background work: on a shared machine staff pages go first.
         if settings.FWADMIN_SYNC_NICE and hasattr(os, "nice"):
             os.nice(settings.FWADMIN_SYNC_NICE)
@@ -26,10 +28,15 @@ class Command(BaseCommand):
             ).first()
             if target is None:
                 raise CommandError(f"No FinerWorks account named or keyed {account!r}.")
+        # A bar per account on a terminal; scripts and cron get the summary lines only.
+        stream = getattr(self.stderr, "_out", self.stderr)  # the raw stream: tqdm redraws
+        bars = SyncBars(stream, enabled=verbosity > 0 and self.stderr.isatty())
         try:
-            summaries = pending_orders_sync(account=target)
+            summaries = pending_orders_sync(account=target, progress=bars)
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from exc
+        finally:
+            bars.close()
         for summary in summaries:
             self.stdout.write(str(summary))
         failed = [s for s in summaries if not s.ok]
