@@ -1,10 +1,13 @@
-"""Plumbing shared by the bench scripts: Django on a dedicated database, a loopback-only
-network guard, medians after a warm-up, result lines for bench/run.py, and the machine."""
+"""Plumbing shared by the bench scripts: their common options, Django on a dedicated
+database, a loopback-only network guard, medians after a warm-up, query counts, result
+lines for bench/run.py, and the machine."""
 
 from __future__ import annotations
 
+import argparse
 import ipaddress
 import json
+import logging
 import os
 import secrets
 import socket
@@ -24,6 +27,22 @@ RESULT_PREFIX = "BENCH-RESULT "
 def quick() -> bool:
     """Smaller sizes (BENCH_QUICK=1 or --quick): a smoke run, not figures to publish."""
     return os.environ.get("BENCH_QUICK", "") not in ("", "0", "false")
+
+
+# ---------------------------------------------------------------------------- options
+
+
+def bench_parser(doc: str, size: str | None = None, **size_options) -> argparse.ArgumentParser:
+    """A script's parser: its size option (an int; none for load), then --database-url."""
+    parser = argparse.ArgumentParser(description=doc)
+    if size:
+        parser.add_argument(size, type=int, **size_options)
+    parser.add_argument("--database-url", default="", help="PostgreSQL server; else SQLite")
+    return parser
+
+
+def add_repeat(parser: argparse.ArgumentParser, default: int | None) -> None:
+    parser.add_argument("--repeat", type=int, default=default)
 
 
 # ---------------------------------------------------------------------------- network
@@ -132,6 +151,11 @@ def migrate_quietly() -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
+def quiet_orders_log() -> None:
+    """No per-call log lines from the product while it is timed."""
+    logging.getLogger("orders").setLevel(logging.WARNING)
+
+
 def schema_version() -> str:
     """Changes whenever a migration of the app is added or edited."""
     import hashlib
@@ -161,9 +185,27 @@ def median(samples: list[float]) -> float:
     return statistics.median(samples)
 
 
+class QueryCounter:
+    """A database execute wrapper that counts the queries it sees (in `n`)."""
+
+    def __init__(self):
+        self.n = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.n += 1
+        return execute(sql, params, many, context)
+
+
 def emit(**result) -> None:
     """One result line for bench/run.py (the rest of stdout is progress for humans)."""
     print(RESULT_PREFIX + json.dumps(result, default=str), flush=True)
+
+
+def parse_result(line: str) -> dict | None:
+    """The result of a line that emit() printed, else None."""
+    if line.startswith(RESULT_PREFIX):
+        return json.loads(line[len(RESULT_PREFIX) :])
+    return None
 
 
 def log(*args) -> None:

@@ -1,10 +1,12 @@
 """Figures of bench/load.py: page types (shared with bench/locustfile.py), locust's client
-figures, the server's from gunicorn's access log, the table and the targets."""
+figures, the server's from gunicorn's access log, the table, notes on the busy phase and
+the machine, and the targets."""
 
 from __future__ import annotations
 
 import csv
 import math
+import os
 import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -132,6 +134,30 @@ def table(rows: list[dict]) -> list[str]:
             f"{errors} | {client} | {server} |"
         )
     return lines
+
+
+def notes(rows: list[dict]) -> list[str]:
+    """The busy phase's deletion and syncs, and what the machine was doing."""
+    totals = [r for r in rows if r["page"] == "all"]
+    busy = totals[-1]
+    seconds = busy["deletion_s"]
+    took = "did not end" if seconds is None else f"{seconds:.1f} s from queueing to the end"
+    over = " (outlasted the busy phase)" if busy["deletion_outlasted_phase"] else ""
+    syncs, cpu = busy["sync_s"], busy["sync_cpu_s"]
+    mean = ""
+    if syncs:
+        mean = f", {sum(syncs) / len(syncs):.1f} s each ({sum(cpu) / len(cpu):.1f} s of CPU)"
+    return [
+        f"deletion of {busy['deletion_orders']:,} orders: {took}{over}, state "
+        f"{busy['deletion_state']}, {busy['deletion_deleted']:,} deleted",
+        f"syncs during the busy phase: {busy['syncs']} completed{mean}, "
+        f"{busy['syncs_failed']} failed",
+        *(
+            f"{r['phase']}: this script (the sandbox) used {r['sandbox_cpu_s']:.1f} s of CPU; "
+            f"load average {r['loadavg_1m']:.2f} on {os.cpu_count()} CPUs at the end"
+            for r in totals
+        ),
+    ]
 
 
 def verdicts(rows: list[dict]) -> list[str]:

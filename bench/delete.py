@@ -12,72 +12,50 @@ bare requests.Session loop POSTing the same chunks to delete_pending_orders.
 
 from __future__ import annotations
 
-import argparse
 import os
-import shutil
 import time
 
 from bench._common import (
     DATA,
+    QueryCounter,
+    add_repeat,
+    bench_parser,
     emit,
     log,
     median,
-    postgres_create_database,
-    postgres_url,
     quick,
+    quiet_orders_log,
     setup_django,
-    sqlite_url,
 )
+from bench._databases import Database
 
 SEED = 7
+ENDPOINTS = ("list_pending_orders", "delete_pending_orders")
 
 
 class Mirror:
     """A template database mirroring the sandbox's orders, restored before every run."""
 
     def __init__(self, server_url: str):
-        self.server_url = server_url
-        if server_url:
-            self.url = postgres_url(server_url, "fwadmin_bench_delete")
-        else:
-            self.path = DATA / "delete-run.sqlite3"
-            self.template_path = DATA / "delete-template.sqlite3"
-            self.url = sqlite_url(self.path)
+        self.run = Database(server_url, "fwadmin_bench_delete", "delete-run.sqlite3")
+        self.template = Database(server_url, "fwadmin_bench_delete_tpl", "delete-template.sqlite3")
+        self.url = self.run.url
 
     def prepare(self) -> None:
         DATA.mkdir(parents=True, exist_ok=True)
-        if self.server_url:
-            postgres_create_database(self.server_url, "fwadmin_bench_delete", drop=True)
-        else:
-            self.path.unlink(missing_ok=True)
+        self.run.create_empty()
 
     def save_template(self) -> None:
         from django.db import connection
 
         connection.close()
-        if self.server_url:
-            postgres_create_database(
-                self.server_url,
-                "fwadmin_bench_delete_tpl",
-                drop=True,
-                template="fwadmin_bench_delete",
-            )
-        else:
-            shutil.copyfile(self.path, self.template_path)
+        self.template.copy_from(self.run)
 
     def restore(self) -> None:
         from django.db import connection
 
         connection.close()
-        if self.server_url:
-            postgres_create_database(
-                self.server_url,
-                "fwadmin_bench_delete",
-                drop=True,
-                template="fwadmin_bench_delete_tpl",
-            )
-        else:
-            shutil.copyfile(self.template_path, self.path)
+        self.run.copy_from(self.template)
 
 
 def sandbox_with_orders(n: int):
@@ -104,13 +82,8 @@ def service_run(user) -> dict:
     from orders.models import BulkDeletionItem, PendingOrder
     from orders.services import bulk_deletion_confirm, bulk_deletion_create, bulk_deletion_run
 
-    queries = {"n": 0}
-
-    def count(execute, sql, params, many, context):
-        queries["n"] += 1
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
+    queries = QueryCounter()
+    with connection.execute_wrapper(queries):
         started = time.perf_counter()
         deletion = bulk_deletion_create(
             user=user, orders=PendingOrder.objects.filter(state="pending")
@@ -119,7 +92,7 @@ def service_run(user) -> dict:
         totals = bulk_deletion_run(deletion=deletion, acting_user=user)
         elapsed = time.perf_counter() - started
     deleted = totals.count(BulkDeletionItem.Outcome.DELETED)
-    return {"seconds": elapsed, "queries": queries["n"], "deleted": deleted}
+    return {"seconds": elapsed, "queries": queries.n, "deleted": deleted}
 
 
 def bare_loop(sandbox, fids: list[int], batch: int) -> float:
@@ -135,84 +108,111 @@ def bare_loop(sandbox, fids: list[int], batch: int) -> float:
     return time.perf_counter() - started
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--orders", type=int, default=2_000 if quick() else 10_000)
-    parser.add_argument("--database-url", default="", help="PostgreSQL server; else SQLite")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--latencies", type=int, nargs="+", default=[0, 20])
-    args = parser.parse_args()
-
-    mirror = Mirror(args.database_url)
+def mirror_build(server_url: str, orders: int) -> Mirror:
+    """Django on a migrated database mirroring a sandbox of `orders` orders (first sync),
+    with the superuser who deletes; saved as the template of every run."""
+    mirror = Mirror(server_url)
     mirror.prepare()
     setup_django(mirror.url)
-    import logging
-
-    from django.conf import settings
     from django.contrib.auth.models import User
-    from django.db import connection
 
     from bench._common import migrate_quietly
     from orders.services import pending_orders_sync
 
-    logging.getLogger("orders").setLevel(logging.WARNING)
+    quiet_orders_log()
     migrate_quietly()
     User.objects.create_superuser("bench", "bench@example.test", None)
-    sandbox = sandbox_with_orders(args.orders)
+    sandbox = sandbox_with_orders(orders)
     point_django_at(sandbox)
     [summary] = pending_orders_sync()
     sandbox.stop()
-    assert summary.new == args.orders, summary
+    assert summary.new == orders, summary
     mirror.save_template()
+    return mirror
+
+
+def service_round(mirror: Mirror, orders: int, latency: int) -> dict:
+    """The service on a fresh copy of the mirror and a fresh sandbox; its figures and calls."""
+    from django.contrib.auth.models import User
+
+    mirror.restore()
+    sandbox = sandbox_with_orders(orders)
+    sandbox.set_latency(latency)
+    point_django_at(sandbox)
+    user = User.objects.get(username="bench")
+    result = service_run(user)
+    calls = {e: len(sandbox.requests_for(e)) for e in ENDPOINTS}
+    sandbox.stop()
+    if result["deleted"] != orders or sandbox.listed_ids():
+        raise SystemExit(f"bench: the service deleted {result['deleted']}")
+    return {**result, "calls": calls}
+
+
+def bare_round(orders: int, latency: int, batch: int) -> float:
+    """The bare loop over every order of a fresh sandbox; its seconds."""
+    sandbox = sandbox_with_orders(orders)
+    sandbox.set_latency(latency)
+    fids = sorted(sandbox.listed_ids())
+    bare_s = bare_loop(sandbox, fids, batch)
+    sandbox.stop()
+    return bare_s
+
+
+def measure(mirror: Mirror, orders: int, repeat: int, latency: int, batch: int):
+    """The service runs and the bare loop's seconds of `repeat` rounds after a warm-up."""
+    runs, bare = [], []
+    for attempt in range(repeat + 1):  # the first round is the warm-up
+        run = service_round(mirror, orders, latency)
+        bare_s = bare_round(orders, latency, batch)
+        if attempt:
+            runs.append(run)
+            bare.append(bare_s)
+    return runs, bare
+
+
+def latency_result(db: str, orders: int, latency: int, chunks: int, runs, bare) -> dict:
+    ours = [run["seconds"] for run in runs]
+    return {
+        "bench": "delete",
+        "db": db,
+        "orders": orders,
+        "latency_ms": latency,
+        "chunks": chunks,
+        "ours_s": median(ours),
+        "baseline_s": median(bare),
+        "ratio": median(ours) / median(bare),
+        "queries": runs[0]["queries"],
+        "calls": runs[0]["calls"],
+        "samples_s": {"ours": [round(s, 3) for s in ours], "bare": [round(s, 3) for s in bare]},
+    }
+
+
+def report(result: dict) -> None:
+    log(
+        f"  latency {result['latency_ms']:>2} ms: service {result['ours_s']:.2f} s, bare loop "
+        f"{result['baseline_s']:.2f} s, ratio {result['ratio']:.2f}; "
+        f"{result['queries']} queries for {result['chunks']} chunks; calls {result['calls']}"
+    )
+    emit(**result)
+
+
+def main() -> None:
+    parser = bench_parser(__doc__, "--orders", default=2_000 if quick() else 10_000)
+    add_repeat(parser, 3)
+    parser.add_argument("--latencies", type=int, nargs="+", default=[0, 20])
+    args = parser.parse_args()
+
+    mirror = mirror_build(args.database_url, args.orders)
+    from django.conf import settings
+    from django.db import connection
 
     batch = settings.FINERWORKS_DELETE_BATCH_SIZE
     chunks = -(-args.orders // batch)
     db = connection.vendor
     log(f"bulk delete, {db}, {args.orders:,} orders in {chunks} chunks of {batch}")
     for latency in args.latencies:
-        ours, bare, runs = [], [], []
-        for attempt in range(args.repeat + 1):  # the first round is the warm-up
-            mirror.restore()
-            sandbox = sandbox_with_orders(args.orders)
-            sandbox.set_latency(latency)
-            point_django_at(sandbox)
-            user = User.objects.get(username="bench")
-            result = service_run(user)
-            calls = {
-                e: len(sandbox.requests_for(e))
-                for e in ("list_pending_orders", "delete_pending_orders")
-            }
-            sandbox.stop()
-            if result["deleted"] != args.orders or sandbox.listed_ids():
-                raise SystemExit(f"bench: the service deleted {result['deleted']}")
-            sandbox = sandbox_with_orders(args.orders)
-            sandbox.set_latency(latency)
-            fids = sorted(sandbox.listed_ids())
-            bare_s = bare_loop(sandbox, fids, batch)
-            sandbox.stop()
-            if attempt:
-                ours.append(result["seconds"])
-                bare.append(bare_s)
-                runs.append({**result, "calls": calls})
-        result = {
-            "bench": "delete",
-            "db": db,
-            "orders": args.orders,
-            "latency_ms": latency,
-            "chunks": chunks,
-            "ours_s": median(ours),
-            "baseline_s": median(bare),
-            "ratio": median(ours) / median(bare),
-            "queries": runs[0]["queries"],
-            "calls": runs[0]["calls"],
-            "samples_s": {"ours": [round(s, 3) for s in ours], "bare": [round(s, 3) for s in bare]},
-        }
-        log(
-            f"  latency {latency:>2} ms: service {result['ours_s']:.2f} s, bare loop "
-            f"{result['baseline_s']:.2f} s, ratio {result['ratio']:.2f}; "
-            f"{result['queries']} queries for {chunks} chunks; calls {result['calls']}"
-        )
-        emit(**result)
+        runs, bare = measure(mirror, args.orders, args.repeat, latency, batch)
+        report(latency_result(db, args.orders, latency, chunks, runs, bare))
 
 
 if __name__ == "__main__":

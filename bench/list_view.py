@@ -10,22 +10,12 @@ of medians. Query counts are taken on a separate, untimed request.
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 from urllib.parse import urlencode
 
-from bench._common import (
-    DATA,
-    emit,
-    log,
-    median,
-    postgres_url,
-    quick,
-    setup_django,
-    sqlite_url,
-    timed,
-)
+from bench._common import add_repeat, bench_parser, emit, log, median, quick, setup_django, timed
+from bench._databases import Database
 
 ORDER_LINK = re.compile(r'<a href="/orders/(\d+)/">(\d+)</a>')
 ADMIN_ROW = re.compile(r'<th class="field-fulfillment_id"><a href="[^"]*">(\d+)</a>')
@@ -89,26 +79,22 @@ def query_count(client, url: str) -> int:
     return len(queries)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--size", type=int, required=True)
-    parser.add_argument("--database-url", default="", help="PostgreSQL server; else SQLite")
+def parse_args():
+    parser = bench_parser(__doc__, "--size", required=True)
     parser.add_argument("--fresh", action="store_true", help="rebuild the data")
-    parser.add_argument("--repeat", type=int, default=3 if quick() else 7)
+    add_repeat(parser, 3 if quick() else 7)
     parser.add_argument(
         "--page-size", type=int, default=25, help="rows per page, both sides (25: the default)"
     )
-    args = parser.parse_args()
+    return parser.parse_args()
 
-    if args.database_url:
-        url = postgres_url(args.database_url, f"fwadmin_bench_list_{args.size}")
-    else:
-        url = sqlite_url(DATA / f"list-{args.size}.sqlite3")
+
+def prepare(args) -> None:
+    """Django on this size's database (built if needed), the baseline admin mounted."""
+    name, file = f"fwadmin_bench_list_{args.size}", f"list-{args.size}.sqlite3"
+    url = Database(args.database_url, name, file).url
     setup_django(url)
     from django.conf import settings
-    from django.contrib.auth.models import User
-    from django.db import connection
-    from django.test import Client
     from django.urls import clear_url_caches
 
     from bench import _admin_urls
@@ -119,45 +105,66 @@ def main() -> None:
     clear_url_caches()
     ensure(url, args.size, base_url=args.database_url or None, fresh=args.fresh)
 
+
+def logged_in(username: str):
+    from django.contrib.auth.models import User
+    from django.test import Client
+
     client = Client()
-    client.force_login(User.objects.get(username="bench"))
-    viewer = Client()
-    viewer.force_login(User.objects.get(username="viewer"))
+    client.force_login(User.objects.get(username=username))
+    return client
+
+
+def case_result(args, db: str, name: str, ours: str, admin: str, client, viewer) -> dict:
+    """One case, checked (same orders on both sides), counted and timed."""
+    ours_rows = fids(client.get(ours).content.decode(), admin=False)
+    admin_rows = fids(client.get(admin).content.decode(), admin=True)
+    if not ours_rows or ours_rows != admin_rows:
+        raise SystemExit(f"bench: {name}: dashboard and admin list different orders")
+    queries = query_count(client, ours)
+    viewer_queries = query_count(viewer, ours)
+    admin_queries = query_count(client, admin)
+    ours_s = timed(lambda url=ours: client.get(url), repeat=args.repeat)
+    admin_s = timed(lambda url=admin: client.get(url), repeat=args.repeat)
+    return {
+        "bench": "list",
+        "db": db,
+        "size": args.size,
+        "case": name,
+        "rows": len(ours_rows),
+        "page_size": args.page_size,
+        "ours_ms": median(ours_s) * 1000,
+        "baseline_ms": median(admin_s) * 1000,
+        "ratio": median(ours_s) / median(admin_s),
+        "queries": queries,
+        "viewer_queries": viewer_queries,
+        "baseline_queries": admin_queries,
+        "ours_samples_ms": [round(s * 1000, 2) for s in ours_s],
+        "baseline_samples_ms": [round(s * 1000, 2) for s in admin_s],
+        "url": ours,
+    }
+
+
+def report(result: dict) -> None:
+    log(
+        f"  {result['case']:<22} ours {result['ours_ms']:8.1f} ms ({result['queries']} q, "
+        f"viewer {result['viewer_queries']})  admin {result['baseline_ms']:8.1f} ms "
+        f"({result['baseline_queries']} q)  ratio {result['ratio']:.3f}"
+    )
+    emit(**result)
+
+
+def main() -> None:
+    args = parse_args()
+    prepare(args)
+    from django.db import connection
+
+    client = logged_in("bench")
+    viewer = logged_in("viewer")
     db = connection.vendor
     log(f"list view, {db}, {args.size:,} orders")
     for name, (ours, admin) in cases(client, args.size, args.page_size).items():
-        ours_rows = fids(client.get(ours).content.decode(), admin=False)
-        admin_rows = fids(client.get(admin).content.decode(), admin=True)
-        if not ours_rows or ours_rows != admin_rows:
-            raise SystemExit(f"bench: {name}: dashboard and admin list different orders")
-        queries = query_count(client, ours)
-        viewer_queries = query_count(viewer, ours)
-        admin_queries = query_count(client, admin)
-        ours_s = timed(lambda url=ours: client.get(url), repeat=args.repeat)
-        admin_s = timed(lambda url=admin: client.get(url), repeat=args.repeat)
-        result = {
-            "bench": "list",
-            "db": db,
-            "size": args.size,
-            "case": name,
-            "rows": len(ours_rows),
-            "page_size": args.page_size,
-            "ours_ms": median(ours_s) * 1000,
-            "baseline_ms": median(admin_s) * 1000,
-            "ratio": median(ours_s) / median(admin_s),
-            "queries": queries,
-            "viewer_queries": viewer_queries,
-            "baseline_queries": admin_queries,
-            "ours_samples_ms": [round(s * 1000, 2) for s in ours_s],
-            "baseline_samples_ms": [round(s * 1000, 2) for s in admin_s],
-            "url": ours,
-        }
-        log(
-            f"  {name:<22} ours {result['ours_ms']:8.1f} ms ({queries} q, viewer {viewer_queries})"
-            f"  admin {result['baseline_ms']:8.1f} ms ({admin_queries} q)"
-            f"  ratio {result['ratio']:.3f}"
-        )
-        emit(**result)
+        report(case_result(args, db, name, ours, admin, client, viewer))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ log. Targets: no error, busy >= 80 % of idle throughput, server p95 <= 150 ms pe
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import signal
@@ -28,7 +27,7 @@ import requests
 
 from bench import _load_report as report
 from bench import _load_setup as setup
-from bench._common import DATA, ROOT, emit, log, quick, setup_django
+from bench._common import DATA, ROOT, bench_parser, emit, log, quick, setup_django
 from bench._load_busy import Busy
 
 PROXY = {"X-Forwarded-Proto": "https"}  # what the TLS proxy in front of gunicorn says
@@ -121,9 +120,8 @@ def locust(procs: Processes, env: dict, phase: str, host: str, args, busy: Busy 
     return report.locust_stats(prefix), logins
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--database-url", default="", help="PostgreSQL server; else SQLite")
+def parse_args():
+    parser = bench_parser(__doc__)
     parser.add_argument("--quick", action="store_true", help="15 s phases (or BENCH_QUICK=1)")
     parser.add_argument("--seconds", type=int, default=None, help="per phase (default 60)")
     parser.add_argument("--users", type=int, default=20)
@@ -135,14 +133,49 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="rebuild the database")
     args = parser.parse_args()
     args.seconds = args.seconds or (15 if args.quick or quick() else 60)
-    # SIGTERM unwinds like Ctrl-C, so every child is stopped on the way out.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit("bench: terminated"))
+    return args
 
-    DATA.mkdir(parents=True, exist_ok=True)
-    for old in DATA.glob("load-*.log"):
-        old.unlink()
-    db = setup.Database(args.database_url, args.orders, args.delegated, args.users)
-    setup_django(db.url)
+
+def database_ready(db: setup.Database, env: dict, args) -> None:
+    """The mirror restored from its template, or built (and saved) when there is none."""
+    if db.cached() and not args.fresh:
+        log("  restoring the database from its template")
+        db.restore()
+    else:
+        setup.build(db, env, args.users)
+
+
+def locust_env(env: dict, args) -> dict:
+    """What the locust users get: what to ask for and a fresh password."""
+    targets = DATA / "load-targets.json"
+    setup.targets(targets, args.users)
+    return {
+        **env,
+        "BENCH_LOAD_USERS": str(args.users),
+        "BENCH_LOAD_SECONDS": str(args.seconds),
+        "BENCH_LOAD_TARGETS": str(targets),
+        "BENCH_LOAD_PASSWORD": setup.passwords_set(args.users),
+    }
+
+
+def phase_run(procs: Processes, env: dict, users_env: dict, host: str, args, phase: str):
+    """One locust run (the busy phase with its deletion and syncs); its result rows."""
+    from django.db import connection
+
+    busy = Busy(procs, env, args.delete) if phase == "busy" else None
+    cpu = time.process_time()  # this process: mostly the sandbox's answers
+    client, logins = locust(procs, users_env, phase, host, args, busy)
+    extra = {**logins, "seconds": args.seconds, "latency_ms": args.latency}
+    extra["sandbox_cpu_s"] = time.process_time() - cpu
+    extra["loadavg_1m"] = os.getloadavg()[0]  # the machine's, this run included
+    if busy:
+        extra.update(busy.finish(timeout=600))
+    server = report.server_stats(DATA / "load-access.log", phase)
+    return report.phase_rows(connection.vendor, phase, client, server, extra)
+
+
+def run(db: setup.Database, args) -> list[dict]:
+    """The sandbox, the database, gunicorn and its worker; then both phases."""
     from django.db import connection
 
     from orders.finerworks.sandbox import Sandbox
@@ -151,63 +184,33 @@ def main() -> None:
         log(f"load, {connection.vendor}: sandbox {sandbox.base_url}, seeding")
         setup.sandbox_fill(sandbox, args.orders, args.delegated)
         env = setup.child_env(db.url, sandbox.base_url)
-        if db.cached() and not args.fresh:
-            log("  restoring the database from its template")
-            db.restore()
-        else:
-            setup.build(db, env, args.users)
-        targets = DATA / "load-targets.json"
-        setup.targets(targets, args.users)
-        users_env = {
-            **env,
-            "BENCH_LOAD_USERS": str(args.users),
-            "BENCH_LOAD_SECONDS": str(args.seconds),
-            "BENCH_LOAD_TARGETS": str(targets),
-            "BENCH_LOAD_PASSWORD": setup.passwords_set(args.users),
-        }
+        database_ready(db, env, args)
+        users_env = locust_env(env, args)
         setup.manage(env, "collectstatic", "--noinput", "-v0")
         sandbox.set_latency(args.latency)
         host = serve(procs, env, args.workers)
         log(f"  gunicorn {host}, {args.workers} workers; {args.seconds} s per phase")
         rows = []
         for phase in ("idle", "busy"):
-            busy = Busy(procs, env, args.delete) if phase == "busy" else None
-            cpu = time.process_time()  # this process: mostly the sandbox's answers
-            client, logins = locust(procs, users_env, phase, host, args, busy)
-            extra = {**logins, "seconds": args.seconds, "latency_ms": args.latency}
-            extra["sandbox_cpu_s"] = time.process_time() - cpu
-            extra["loadavg_1m"] = os.getloadavg()[0]  # the machine's, this run included
-            if busy:
-                extra.update(busy.finish(timeout=600))
-            server = report.server_stats(DATA / "load-access.log", phase)
-            rows += report.phase_rows(connection.vendor, phase, client, server, extra)
+            rows += phase_run(procs, env, users_env, host, args, phase)
+    return rows
+
+
+def main() -> None:
+    args = parse_args()
+    # SIGTERM unwinds like Ctrl-C, so every child is stopped on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("bench: terminated"))
+
+    DATA.mkdir(parents=True, exist_ok=True)
+    for old in DATA.glob("load-*.log"):
+        old.unlink()
+    db = setup.Database(args.database_url, args.orders, args.delegated, args.users)
+    setup_django(db.url)
+    rows = run(db, args)
     for row in rows:
         emit(**row)
-    for line in [*report.table(rows), "", *notes(rows), *report.verdicts(rows)]:
+    for line in [*report.table(rows), "", *report.notes(rows), *report.verdicts(rows)]:
         log(line)
-
-
-def notes(rows: list[dict]) -> list[str]:
-    totals = [r for r in rows if r["page"] == "all"]
-    busy = totals[-1]
-    seconds = busy["deletion_s"]
-    took = "did not end" if seconds is None else f"{seconds:.1f} s from queueing to the end"
-    over = " (outlasted the busy phase)" if busy["deletion_outlasted_phase"] else ""
-    syncs, cpu = busy["sync_s"], busy["sync_cpu_s"]
-    mean = ""
-    if syncs:
-        mean = f", {sum(syncs) / len(syncs):.1f} s each ({sum(cpu) / len(cpu):.1f} s of CPU)"
-    return [
-        f"deletion of {busy['deletion_orders']:,} orders: {took}{over}, state "
-        f"{busy['deletion_state']}, {busy['deletion_deleted']:,} deleted",
-        f"syncs during the busy phase: {busy['syncs']} completed{mean}, "
-        f"{busy['syncs_failed']} failed",
-        *(
-            f"{r['phase']}: this script (the sandbox) used {r['sandbox_cpu_s']:.1f} s of CPU; "
-            f"load average {r['loadavg_1m']:.2f} on {os.cpu_count()} CPUs at the end"
-            for r in totals
-        ),
-    ]
 
 
 if __name__ == "__main__":

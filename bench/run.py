@@ -21,7 +21,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from bench._common import RESULT_PREFIX, RESULTS, ROOT, check_database_url, quick
+from bench._common import RESULTS, ROOT, check_database_url, parse_result, quick
 
 README = ROOT / "bench" / "README.md"
 START, END = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
@@ -36,10 +36,11 @@ def run(module: str, *args: str) -> list[dict]:
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     results = []
     for line in process.stdout:
-        if line.startswith(RESULT_PREFIX):
-            results.append(json.loads(line[len(RESULT_PREFIX) :]))
-        else:
+        result = parse_result(line)
+        if result is None:
             print(line, end="", file=sys.stderr)
+        else:
+            results.append(result)
     if process.wait():
         raise SystemExit(f"bench: {module} failed (exit {process.returncode})")
     return results
