@@ -215,8 +215,9 @@ FWADMIN_RETRY_BACKOFF_SECONDS = env.float("FWADMIN_RETRY_BACKOFF_SECONDS", defau
 FWADMIN_RETRY_MAX_WAIT_SECONDS = env.float("FWADMIN_RETRY_MAX_WAIT_SECONDS", default=10.0)
 if not 1 <= FINERWORKS_DELETE_BATCH_SIZE <= 500:
     raise ImproperlyConfigured("FINERWORKS_DELETE_BATCH_SIZE must be between 1 and 500.")
-# A larger answer is not read at all (memory stays bounded); 100k orders are about 110 MB.
-FINERWORKS_MAX_RESPONSE_MB = env.int("FINERWORKS_MAX_RESPONSE_MB", default=256)
+# A larger answer is not read at all. A list answer is spooled to a temporary file as it
+# comes (memory stays flat), so this bounds the disk: 1M orders are about 1.1 GB.
+FINERWORKS_MAX_RESPONSE_MB = env.int("FINERWORKS_MAX_RESPONSE_MB", default=4096)
 if FINERWORKS_MAX_RESPONSE_MB < 1:
     raise ImproperlyConfigured("FINERWORKS_MAX_RESPONSE_MB must be at least 1.")
 

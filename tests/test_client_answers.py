@@ -157,7 +157,7 @@ def test_brackets_inside_strings_do_not_count_as_nesting():
 
 
 def test_nesting_that_alternates_lists_and_objects_counts_every_level():
-    from orders.finerworks.responses import nesting_within
+    from orders.finerworks.nesting import nesting_within
 
     assert nesting_within(b"[{" * 32 + b"}]" * 32)  # 64 levels
     assert not nesting_within(b"[{" * 33 + b"}]" * 33)  # 66 levels

@@ -6,6 +6,7 @@ from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -151,3 +152,14 @@ def test_a_sync_whose_worker_fell_silent_says_so(client, viewer, owner_account):
     client.force_login(viewer)
     assert "no sign of the worker since" in header(client)
     assert "no sign of the worker since" in client.get(LIST).content.decode()
+
+
+def test_the_admin_lists_the_syncs_of_the_users_accounts_only(
+    client, viewer, owner_account, delegated_account
+):
+    SyncRun.objects.create(account=owner_account, state="done", summary="own-sync-line")
+    SyncRun.objects.create(account=delegated_account, state="done", summary="their-sync-line")
+    viewer.user_permissions.add(*Permission.objects.filter(codename="view_syncrun"))
+    client.force_login(viewer)
+    page = client.get(reverse("admin:orders_syncrun_changelist")).content.decode()
+    assert "own-sync-line" in page and "their-sync-line" not in page

@@ -3,7 +3,7 @@
 
 from .accounts import AccountGrantInline, FinerWorksAccountAdmin
 from .orders import PendingOrderAdmin
-from .records import BulkDeletionAdmin, FinerWorksCallAdmin
+from .records import BulkDeletionAdmin, FinerWorksCallAdmin, SyncRunAdmin
 
 __all__ = [
     "AccountGrantInline",
@@ -11,4 +11,5 @@ __all__ = [
     "FinerWorksAccountAdmin",
     "FinerWorksCallAdmin",
     "PendingOrderAdmin",
+    "SyncRunAdmin",
 ]

@@ -1,12 +1,13 @@
-"""The audit and the deletions in the admin: read-only records."""
+"""The audit, the deletions and the syncs in the admin: read-only records."""
 
 from django.contrib import admin
 
-from orders import selectors
+from orders import permissions, selectors
 from orders.models import (
     BulkDeletion,
     BulkDeletionItem,
     FinerWorksCall,
+    SyncRun,
 )
 
 from .base import GrantedAccountFilter, ReadOnlyAdmin
@@ -52,3 +53,17 @@ class BulkDeletionAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         return selectors.bulk_deletions_for_user(request.user)
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(ReadOnlyAdmin):
+    """Every sync asked for (Refresh, the schedule) and how it ended: the accounts the user
+    may see only."""
+
+    list_display = ("id", "created_at", "account", "via", "requested_by", "state", "summary")
+    list_filter = ("state", "via", ("account", GrantedAccountFilter))
+    list_select_related = ("account", "requested_by")
+
+    def get_queryset(self, request):
+        accounts = permissions.accounts_for_user(request.user)
+        return super().get_queryset(request).filter(account__in=accounts)

@@ -15,14 +15,9 @@ from typing import Any
 
 from orders.finerworks.errors import BadResponse, RequestRejected
 from orders.finerworks.failures import body_message, parse_retry_after, raise_for_http_status
-from orders.finerworks.responses import (
-    TOO_DEEP,
-    ListAnswer,
-    ListedOrder,
-    decode,
-    nesting_within,
-    read_list_body,
-)
+from orders.finerworks.nesting import nesting_within
+from orders.finerworks.responses import TOO_DEEP, ListAnswer, decode, read_list_body
+from orders.finerworks.spool import Body, ListedOrders
 
 logger = logging.getLogger("orders.finerworks")
 
@@ -46,7 +41,7 @@ class FinerWorksResponse:
     attempt: int
     payload: dict = field(default_factory=dict)
     body_excerpt: str = ""
-    listed_orders: tuple[ListedOrder, ...] = ()
+    listed_orders: ListedOrders = field(default_factory=ListedOrders)  # iterate once at a time
     # One line per listed record without a usable id ("a str where an order belongs").
     unreadable_records: tuple[str, ...] = ()
 
@@ -56,7 +51,7 @@ class FinerWorksResponse:
     def skipped_note(self) -> str:
         """What of a list answer fwadmin cannot use, for the audit row ("" when all of it)."""
         skipped = list(self.unreadable_records)
-        skipped += [f"#{o.fulfillment_id}: {o.problem}" for o in self.listed_orders if o.problem]
+        skipped += [f"#{fid}: {problem}" for fid, problem in self.listed_orders.problems]
         if not skipped:
             return ""
         shown = "; ".join(skipped[:20]) + ("; ..." if len(skipped) > 20 else "")
@@ -70,11 +65,12 @@ class FinerWorksResponse:
 
 @dataclass(frozen=True)
 class RawAnswer:
-    """One HTTP answer as it came: status, headers, body bytes, charset, time taken."""
+    """One HTTP answer as it came: status, headers, body (bytes, or spooled for a list
+    answer), charset, time taken."""
 
     http_status: int
     headers: Mapping[str, str]
-    content: bytes
+    content: bytes | Body
     encoding: str | None
     elapsed_ms: int
 
@@ -116,22 +112,25 @@ def answer_interpret(
         attempt=common["attempt"],
         payload=common["payload"],
         body_excerpt=excerpt,
-        listed_orders=answer.orders if answer is not None else (),
+        listed_orders=answer.orders if answer is not None else ListedOrders(),
         unreadable_records=answer.unreadable if answer is not None else (),
     )
 
 
-def _parse(endpoint: str, http_status: int, content: bytes, encoding):
+def _parse(endpoint: str, http_status: int, content: bytes | Body, encoding):
     """(excerpt text, body, list answer or None) of an answer's bytes."""
     if endpoint == LIST_ENDPOINT and 200 <= http_status < 300:
-        # Can be huge: never decoded or parsed whole.
-        text = decode(content[: BODY_EXCERPT_CHARS * 4], encoding)
+        # Can be huge: never decoded or parsed whole, nor held in memory.
+        head = content.head(BODY_EXCERPT_CHARS * 4) if isinstance(content, Body) else content
+        text = decode(head[: BODY_EXCERPT_CHARS * 4], encoding)
         try:
             answer = read_list_body(content, encoding)
         except Exception:  # whatever a hostile answer breaks: unreadable, and audited
             logger.exception("A list answer could not be read")
             answer = ListAnswer(None, error=TOO_DEEP)
         return text, answer.body, answer
+    if isinstance(content, Body):
+        content = content.read_all()  # an error answer: small
     text = decode(content, encoding)
     if not nesting_within(content):
         return text, None, ListAnswer(None, error=TOO_DEEP)

@@ -32,6 +32,7 @@ from orders.finerworks.errors import (
 )
 from orders.finerworks.failures import parse_retry_after, transport_error
 from orders.finerworks.payloads import clean_account_key, validate_ids
+from orders.finerworks.spool import Body
 from orders.parsing import whole_number
 
 __all__ = ["FinerWorksClient", "FinerWorksResponse", "parse_retry_after", "validate_ids"]
@@ -201,7 +202,7 @@ class FinerWorksClient:
         except requests.exceptions.RequestException as exc:
             raise transport_error(exc, _since(started), common) from exc
         try:
-            content = self._read_capped(resp)
+            content = self._read_capped(resp, spooled=endpoint == self.ENDPOINT_LIST)
         except requests.exceptions.RequestException as exc:
             # FinerWorks answered (the headers came): whatever broke the body, it may have
             # processed the request.
@@ -217,20 +218,21 @@ class FinerWorksClient:
         raw = RawAnswer(resp.status_code, resp.headers, content, resp.encoding, _since(started))
         return answer_interpret(raw, common, self._redact)
 
-    def _read_capped(self, resp: requests.Response) -> bytes:
+    def _read_capped(self, resp: requests.Response, *, spooled: bool) -> bytes | Body:
+        """The body, up to max_response_bytes; a list answer's to a spool (disk beyond a few
+        MB), so that a million orders never sit in memory as one bytes object."""
         limit = self.max_response_bytes
         declared = whole_number(str(resp.headers.get("Content-Length") or ""), max_digits=30)
         if declared is not None and declared > limit:
             resp.close()
             raise _TooLarge
-        chunks, size = [], 0
+        body = Body()
         for chunk in resp.iter_content(chunk_size=1 << 20):
-            size += len(chunk)
-            if size > limit:
+            if body.size + len(chunk) > limit:
                 resp.close()
                 raise _TooLarge
-            chunks.append(chunk)
-        return b"".join(chunks)
+            body.write(chunk)
+        return body if spooled else body.read_all()
 
 
 class _TooLarge(Exception):

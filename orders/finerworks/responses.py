@@ -9,16 +9,16 @@ listed", and a record fwadmin cannot use is skipped and named, never guessed at.
 from __future__ import annotations
 
 import codecs
-import io
 import json
 import re
-from dataclasses import dataclass
-from typing import Any, NamedTuple
+from dataclasses import dataclass, field
+from typing import Any
 
 import ijson
 import orjson
 
-from orders.finerworks.nesting import MAX_DEPTH, nesting_within
+from orders.finerworks.nesting import MAX_DEPTH, nesting_within_chunks
+from orders.finerworks.spool import Body, ListedOrder, ListedOrders
 from orders.parsing import whole_number
 
 MAX_ID = 2**63 - 1  # fulfillment ids are stored as a 64-bit integer
@@ -48,23 +48,14 @@ def usable_id(value: Any) -> int | None:
     return None
 
 
-class ListedOrder(NamedTuple):
-    """One order of a list answer: its id, its record as canonical JSON (about a tenth of
-    the memory of the parsed record), and why it cannot be mirrored ("" when it can)."""
-
-    fulfillment_id: int
-    record_json: bytes
-    problem: str = ""
-
-
 @dataclass(frozen=True)
 class ListAnswer:
     """A successful list_pending_orders body, read: the body without its orders, the
-    orders with a usable id, the records without one, and why the whole answer is
-    unreadable ("" when it is not)."""
+    orders with a usable id (spooled: see spool.py), the records without one, and why the
+    whole answer is unreadable ("" when it is not)."""
 
     body: Any
-    orders: tuple[ListedOrder, ...] = ()
+    orders: ListedOrders = field(default_factory=ListedOrders)
     unreadable: tuple[str, ...] = ()
     error: str = ""
 
@@ -130,9 +121,9 @@ class _Reader:
     """Collects one answer's records in order, noting the unusable ones and repeats."""
 
     def __init__(self) -> None:
-        self.orders: list[ListedOrder] = []
+        self.orders = ListedOrders()
         self.unreadable: list[str] = []
-        self.seen: set[int] = set()
+        self.seen = self.orders.ids
 
     def add(self, record: Any) -> None:
         if not isinstance(record, dict):
@@ -156,7 +147,7 @@ class _Reader:
         self.orders.append(ListedOrder(fid, record_json, problem))
 
     def answer(self, body: Any) -> ListAnswer:
-        return ListAnswer(body, tuple(self.orders), tuple(self.unreadable))
+        return ListAnswer(body, self.orders, tuple(self.unreadable))
 
 
 TOO_DEEP = (
@@ -165,23 +156,25 @@ TOO_DEEP = (
 NO_ORDERS = "its `orders` is missing, null or not a list"
 
 
-def read_list_body(content: bytes, encoding: str | None) -> ListAnswer:
+def read_list_body(content: bytes | Body, encoding: str | None) -> ListAnswer:
     """A 2xx list_pending_orders body, read (the caller checks the status).
 
-    Read order by order (ijson) instead of parsed whole: 100k orders are 110 MB of JSON but
-    300 MB of Python objects. Whatever that way cannot read the same (an integer beyond 64
-    bits, a charset other than UTF-8, no status object to take the message from) is read
-    whole, like every other answer.
+    Read order by order (ijson) from the spooled body instead of parsed whole: 100k orders
+    are 110 MB of JSON but 300 MB of Python objects, and the orders read go to a spool
+    too. Whatever that way cannot read the same (an integer beyond 64 bits, a charset
+    other than UTF-8, no status object to take the message from) is read whole, like
+    every other answer.
     """
-    if not nesting_within(content):
+    body_file = content if isinstance(content, Body) else _body_of(content)
+    if not nesting_within_chunks(body_file.chunks()):
         return ListAnswer(None, error=TOO_DEEP)
-    if _is_utf8(encoding) and _JSON_OBJECT.match(content):
+    if _is_utf8(encoding) and _JSON_OBJECT.match(body_file.head(64)):
         try:
-            return _read_streaming(content)
+            return _read_streaming(body_file)
         except (ijson.JSONError, ValueError, TypeError, RecursionError):
             pass
     try:
-        body = json.loads(decode(content, encoding))
+        body = json.loads(decode(body_file.read_all(), encoding))
     except (ValueError, TypeError, RecursionError):
         return ListAnswer(None)
     if not isinstance(body, dict):
@@ -194,23 +187,29 @@ def read_list_body(content: bytes, encoding: str | None) -> ListAnswer:
     return reader.answer(body)
 
 
-def _read_streaming(content: bytes) -> ListAnswer:
+def _body_of(content: bytes) -> Body:
+    body = Body()
+    body.write(content)
+    return body
+
+
+def _read_streaming(body: Body) -> ListAnswer:
     # Stops as soon as the status is read (at once when it comes first).
-    status = next(ijson.items(io.BytesIO(content), "status", use_float=True), None)
+    status = next(ijson.items(body.reader(), "status", use_float=True), None)
     if not isinstance(status, dict):
         raise ValueError("no status object: read whole")
-    if _orders_event(content) != "start_array":
+    if _orders_event(body) != "start_array":
         return ListAnswer({"status": status}, error=NO_ORDERS)
     reader = _Reader()
     # Reads to the end: a truncated or malformed body raises here.
-    for record in ijson.items(io.BytesIO(content), "orders.item", use_float=True):
+    for record in ijson.items(body.reader(), "orders.item", use_float=True):
         reader.add(record)
     return reader.answer({"status": status})
 
 
-def _orders_event(content: bytes) -> str | None:
+def _orders_event(body: Body) -> str | None:
     """The first parser event of the top-level `orders` value ("start_array" for a list)."""
-    for prefix, event, _ in ijson.parse(io.BytesIO(content), use_float=True):
+    for prefix, event, _ in ijson.parse(body.reader(), use_float=True):
         if prefix == "orders":
             return event
     return None

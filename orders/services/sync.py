@@ -153,7 +153,7 @@ def _sync_listed(account: FinerWorksAccount, acting_user, summary: SyncSummary, 
     response = client.list_pending_orders(account_key=account.account_key or None)
     snapshot = Snapshot.of(response, listed_at)
     del response  # the orders live on in the snapshot only
-    progress(listed=len(snapshot.records))
+    progress(listed=snapshot.mirrorable)
     summary.skipped = snapshot.skipped
     summary.complete = snapshot.complete
     held = accounts_holding(snapshot.listed, besides=account) if _has_delegated() else {}

@@ -43,27 +43,35 @@ MIRRORED_FIELDS = [
 
 @dataclass
 class _Writes:
-    """What one snapshot changes in the mirror, worked out before anything is written."""
+    """What one snapshot changes in the mirror, worked out (batch by batch) before anything
+    is written: ids only, so memory does not grow with the records."""
 
-    upserts: list = field(default_factory=list)  # (fid, record JSON, digest): new, changed
+    upsert_ids: set = field(default_factory=set)  # new or changed: written by the upsert
     revived_pks: list = field(default_factory=list)  # listed again after gone or deleted
     deleted_pks: list = field(default_factory=list)  # of those, deleted by fwadmin
     gone_pks: list = field(default_factory=list)  # pending, not listed by a complete answer
+
+    @property
+    def count(self) -> int:
+        return len(self.upsert_ids) + len(self.gone_pks)
 
 
 def snapshot_apply(account: FinerWorksAccount, snapshot: Snapshot, summary, progress) -> None:
     now = timezone.now()
     rows = PendingOrder.objects.filter(account=account)
     writes = _writes(rows, snapshot, summary)
-    progress(to_write=len(writes.upserts) + len(writes.gone_pks))  # before the transaction
+    progress(to_write=writes.count)  # before the transaction
     with transaction.atomic():
-        # One upsert for new and changed rows; first_seen_at is kept on conflict.
-        for start in range(0, len(writes.upserts), BATCH_SIZE):
-            batch = writes.upserts[start : start + BATCH_SIZE]
-            _upsert(account, batch, now, snapshot.listed_at)
-            progress(written=start + len(batch))
+        # One upsert per batch for new and changed rows; first_seen_at is kept on conflict.
+        written = 0
+        for batch in snapshot.batches(BATCH_SIZE) if writes.upsert_ids else ():
+            batch = [(fid, data) for fid, data in batch if fid in writes.upsert_ids]
+            if batch:
+                _upsert(account, batch, now, snapshot.listed_at)
+                written += len(batch)
+                progress(written=written)
         summary.gone = _mark_gone(rows, writes.gone_pks, now, snapshot.listed_at)
-        progress(written=len(writes.upserts) + len(writes.gone_pks))
+        progress(written=writes.count)
         revived = rows.filter(state=PendingOrder.State.PENDING)  # the upsert's WHERE let them
         for start in range(0, len(writes.revived_pks), BATCH_SIZE):
             revived.filter(pk__in=writes.revived_pks[start : start + BATCH_SIZE]).update(
@@ -81,48 +89,44 @@ def snapshot_apply(account: FinerWorksAccount, snapshot: Snapshot, summary, prog
 
 
 def _writes(rows, snapshot: Snapshot, summary) -> _Writes:
-    """Compare the snapshot with the mirror's rows (counting new/changed/unchanged). The
-    writes re-check each row again: this read is only where to look."""
-    known = {}  # fulfillment_id -> (pk, raw_hash, state); no datetime read per row
-    for pk, fid, digest, state in rows.values_list(
-        "pk", "fulfillment_id", "raw_hash", "state"
-    ).iterator(chunk_size=5000):
-        if fid in snapshot.listed or state == "pending":
-            known[fid] = (pk, digest, state)
-    # Left pending after the listing: this snapshot cannot speak for them. Read after the
-    # rows, so that a row a deletion settles meanwhile is in it too.
-    settled_since = set(
-        rows.exclude(state=PendingOrder.State.PENDING)
-        .filter(state_changed_at__gte=snapshot.listed_at)
-        .values_list("fulfillment_id", flat=True)
-    )
-    for fid in settled_since:
-        known.pop(fid, None)
+    """Compare the snapshot with the mirror's rows, a batch of ids at a time (counting
+    new/changed/unchanged). The writes re-check each row again: this read is only where to
+    look."""
     writes = _Writes()
-    for fid, record_json in snapshot.records.items():
-        if fid in settled_since:
-            continue
-        digest = record_digest(record_json)
+    for batch in snapshot.batches(BATCH_SIZE):
+        _compare(rows, batch, snapshot.listed_at, writes, summary)
+    if snapshot.complete:
+        listed = snapshot.listed
+        pending = rows.filter(state=PendingOrder.State.PENDING).values_list("pk", "fulfillment_id")
+        writes.gone_pks = [pk for pk, fid in pending.iterator(chunk_size=5000) if fid not in listed]
+    return writes
+
+
+def _compare(rows, batch: list[tuple[int, bytes]], listed_at, writes: _Writes, summary) -> None:
+    known = {
+        fid: (pk, digest, state, changed_at)
+        for pk, fid, digest, state, changed_at in rows.filter(
+            fulfillment_id__in=[fid for fid, _ in batch]
+        ).values_list("pk", "fulfillment_id", "raw_hash", "state", "state_changed_at")
+    }
+    for fid, record_json in batch:
         existing = known.get(fid)
-        if existing is not None and existing[1] == digest and existing[2] == "pending":
-            summary.unchanged += 1
-            continue
         if existing is None:
             summary.new += 1
-        else:
-            summary.changed += 1
-            if existing[2] != PendingOrder.State.PENDING:
-                writes.revived_pks.append(existing[0])
-            if existing[2] == PendingOrder.State.DELETED:
-                writes.deleted_pks.append(existing[0])
-        writes.upserts.append((fid, record_json, digest))
-    if snapshot.complete:
-        writes.gone_pks = [
-            pk
-            for fid, (pk, _, state) in known.items()
-            if fid not in snapshot.listed and state == "pending"
-        ]
-    return writes
+            writes.upsert_ids.add(fid)
+            continue
+        pk, digest, state, changed_at = existing
+        if state != PendingOrder.State.PENDING and changed_at and changed_at >= listed_at:
+            continue  # settled after the listing (a deletion): this snapshot cannot speak
+        if state == PendingOrder.State.PENDING and digest == record_digest(record_json):
+            summary.unchanged += 1
+            continue
+        summary.changed += 1
+        writes.upsert_ids.add(fid)
+        if state != PendingOrder.State.PENDING:
+            writes.revived_pks.append(pk)
+        if state == PendingOrder.State.DELETED:
+            writes.deleted_pks.append(pk)
 
 
 def _mark_gone(rows, gone_pks: list[int], now, listed_at) -> int:
@@ -175,8 +179,8 @@ def _upsert(account: FinerWorksAccount, batch: list[tuple], now, listed_at) -> N
     stamp = connection.ops.adapt_datetimefield_value(now)
     cutoff = connection.ops.adapt_datetimefield_value(listed_at)
     rows = []
-    for fid, data, digest in batch:
-        values = {**defaults, **_values(fid, orjson.loads(data), digest, stamp)}
+    for fid, data in batch:
+        values = {**defaults, **_values(fid, orjson.loads(data), record_digest(data), stamp)}
         values["raw"] = data.decode()
         rows.append([*(values[f.name] for f in fields), cutoff])
     with connection.cursor() as cursor:

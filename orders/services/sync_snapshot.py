@@ -1,36 +1,54 @@
 """One account's list answer as a sync reads it, and the list-view columns of a record."""
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from orders.finerworks.client import FinerWorksResponse
 from orders.finerworks.responses import canonical_json
+from orders.finerworks.spool import ListedOrders
 
 
 @dataclass
 class Snapshot:
-    """What one list answer says of an account: each mirrorable record by id, every id it
-    lists (mirrorable or not), what was skipped, and whether it can prove absence."""
+    """What one list answer says of an account: its orders (spooled, read batch by batch),
+    every id it lists (mirrorable or not), what was skipped, and whether it can prove
+    absence."""
 
     listed_at: datetime
-    records: dict[int, bytes] = field(default_factory=dict)
-    listed: set[int] = field(default_factory=set)
+    orders: ListedOrders = field(default_factory=ListedOrders)
     skipped: list[str] = field(default_factory=list)
     complete: bool = True
 
     @classmethod
     def of(cls, response: FinerWorksResponse, listed_at: datetime) -> "Snapshot":
-        snapshot = cls(listed_at=listed_at, skipped=list(response.unreadable_records))
+        orders = response.listed_orders
+        skipped = list(response.unreadable_records)
+        skipped += [f"#{fid}: {problem}" for fid, problem in orders.problems]
         # A record without a usable id might be any order: none can be called gone.
-        snapshot.complete = not response.unreadable_records
-        for order in response.listed_orders:
-            snapshot.listed.add(order.fulfillment_id)
-            if order.problem:
-                snapshot.skipped.append(f"#{order.fulfillment_id}: {order.problem}")
-            else:
-                snapshot.records[order.fulfillment_id] = order.record_json
-        return snapshot
+        complete = not response.unreadable_records
+        return cls(listed_at=listed_at, orders=orders, skipped=skipped, complete=complete)
+
+    @property
+    def listed(self) -> set[int]:
+        return self.orders.ids
+
+    @property
+    def mirrorable(self) -> int:
+        return len(self.orders) - len(self.orders.problems)
+
+    def batches(self, size: int) -> Iterator[list[tuple[int, bytes]]]:
+        """The mirrorable records as (id, canonical JSON), `size` at a time, in order."""
+        batch = []
+        for order in self.orders:
+            if not order.problem:
+                batch.append((order.fulfillment_id, order.record_json))
+                if len(batch) == size:
+                    yield batch
+                    batch = []
+        if batch:
+            yield batch
 
 
 def _text(value, limit: int) -> str:

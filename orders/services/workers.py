@@ -11,13 +11,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from orders.models import FinerWorksAccount, SyncSchedule, WorkerBeat
+from orders.models import FinerWorksAccount, SyncRun, SyncSchedule, WorkerBeat
 
 from .accounts import account_owner_get_or_create
 from .sync_runs import sync_runs_request
 
 SEEN_WITHIN = timedelta(minutes=1)  # "a worker is running" if one beat this recently
 FORGET_AFTER = timedelta(days=1)
+KEEP_SYNC_RUNS = timedelta(days=30)
 
 
 def worker_beat(worker_id: str) -> None:
@@ -53,6 +54,8 @@ def scheduled_sync_claim() -> list:
     )
     if not won:
         return []
+    # The history of syncs is kept a month (the audit keeps every call regardless).
+    SyncRun.objects.filter(finished_at__lt=now - KEEP_SYNC_RUNS).delete()
     account_owner_get_or_create()
     _runs, created = sync_runs_request(
         accounts=FinerWorksAccount.objects.order_by("name"), user=None, via="schedule"
