@@ -1,6 +1,6 @@
 """Sync: `pending_orders_sync` of N orders from the sandbox, against a bare bulk upsert.
 
-    python -m bench.sync --sizes 10000 100000 [--database-url URL] [--repeat 3]
+    python -m bench.sync --sizes 10000 100000 [--database-url URL] [--repeat 3] [--no-baseline]
 
 The sandbox runs in this process on 127.0.0.1. Every timed run is a fresh child process
 (bench/_sync_child.py) on a fresh copy of a migrated database, so its peak RSS (VmHWM) is
@@ -60,14 +60,16 @@ def run_child(mode: str, database_url: str, base_url: str) -> dict:
     raise SystemExit(f"bench: {mode} child gave no result:\n{out.stdout}\n{out.stderr}")
 
 
-def measure(databases: Databases, base_url: str, size: int, warmup: int, repeat: int) -> dict:
+def measure(
+    databases: Databases, base_url: str, size: int, warmup: int, repeat: int, modes=MODES
+) -> dict:
     """mode -> the figures of its `repeat` runs after `warmup` rounds, modes interleaved."""
     # One first sync, kept as the starting point of every re-sync run.
     databases.synced.copy_from(databases.template)
     run_child("first", databases.synced.url, base_url)
-    samples = {mode: [] for mode in MODES}
+    samples = {mode: [] for mode in modes}
     for attempt in range(warmup + repeat):
-        for mode in MODES:
+        for mode in modes:
             source = databases.synced if mode == "resync" else databases.template
             databases.run.copy_from(source)
             result = run_child(mode, databases.run.url, base_url)
@@ -81,7 +83,8 @@ def measure(databases: Databases, base_url: str, size: int, warmup: int, repeat:
 def size_result(db: str, size: int, samples: dict) -> dict:
     first = median([r["seconds"] for r in samples["first"]])
     resync = median([r["seconds"] for r in samples["resync"]])
-    baseline = median([r["seconds"] for r in samples["baseline"]])
+    baselines = samples.get("baseline") or [{"seconds": float("nan"), "peak_rss_mb": float("nan")}]
+    baseline = median([r["seconds"] for r in baselines])
     return {
         "bench": "sync",
         "db": db,
@@ -93,10 +96,10 @@ def size_result(db: str, size: int, samples: dict) -> dict:
         "resync_ratio": resync / first,
         "first_rss_mb": max(r["peak_rss_mb"] for r in samples["first"]),
         "resync_rss_mb": max(r["peak_rss_mb"] for r in samples["resync"]),
-        "baseline_rss_mb": max(r["peak_rss_mb"] for r in samples["baseline"]),
+        "baseline_rss_mb": max(r["peak_rss_mb"] for r in baselines),
         "first_queries": samples["first"][0]["queries"],
         "resync_queries": samples["resync"][0]["queries"],
-        "samples_s": {m: [round(r["seconds"], 3) for r in samples[m]] for m in MODES},
+        "samples_s": {m: [round(r["seconds"], 3) for r in runs] for m, runs in samples.items()},
     }
 
 
@@ -128,7 +131,8 @@ def bench_sizes(args) -> None:
         with Sandbox() as sandbox:
             sandbox.seed(size, seed=size)
             log(f"sync, {db}, {size:,} orders (sandbox {sandbox.base_url})")
-            samples = measure(databases, sandbox.base_url, size, warmup, repeat)
+            modes = MODES[:2] if args.no_baseline else MODES
+            samples = measure(databases, sandbox.base_url, size, warmup, repeat, modes)
             report(size_result(db, size, samples))
 
 
@@ -137,6 +141,9 @@ def main() -> None:
     add_repeat(parser, None)
     parser.add_argument("--child", choices=MODES)
     parser.add_argument("--migrate-only", action="store_true")
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="skip the bare script (1M orders: 14 GB)"
+    )
     args = parser.parse_args()
     if args.migrate_only:
         migrate_only(os.environ["BENCH_DATABASE_URL"])

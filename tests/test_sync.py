@@ -205,3 +205,22 @@ def test_the_sync_command_runs_at_a_lower_cpu_priority(fw, owner_account, settin
 
     assert niced == [10]
     assert PendingOrder.objects.count() == 2
+
+
+def test_an_answer_that_cannot_be_stored_is_audited_and_changes_nothing(
+    fw, owner_account, monkeypatch
+):
+    fw.seed(5, seed=6)
+    pending_orders_sync()
+    fw.clear_orders()  # a misread failure would mark every order gone
+
+    def disk_full(self, chunk):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("orders.finerworks.spool.Body.write", disk_full)
+    [summary] = pending_orders_sync()
+
+    assert not summary.ok and "could not store" in str(summary)
+    call = FinerWorksCall.objects.order_by("-id").first()
+    assert call.outcome != "ok" and "No space left on device" in call.error_text
+    assert set(PendingOrder.objects.values_list("state", flat=True)) == {"pending"}

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from orders.models import FinerWorksCall, PendingOrder, SyncRun
+from orders.models import FinerWorksCall, PendingOrder, SyncRun, WorkerBeat
 from orders.services import sync_runs_execute, sync_runs_request
 
 LIST = reverse("orders:list")
@@ -95,6 +95,8 @@ def test_a_grant_revoked_before_the_worker_runs_syncs_nothing(
     run.refresh_from_db()
     assert run.state == "failed" and "may no longer see" in run.summary
     assert not fw.requests_for("list_pending_orders")
+    refusal = FinerWorksCall.objects.get()  # the refusal is in the audit, like any other
+    assert (refusal.outcome, refusal.account) == ("refused", delegated_account)
 
 
 def test_a_silent_run_is_replaced_rather_than_joined_forever(viewer, owner_account, db_queue):
@@ -121,7 +123,8 @@ def header(client) -> str:
     [
         ("queued", {}, "Waiting for a worker"),
         ("listing", {}, "Listing at FinerWorks"),
-        ("applying", {"listed": 1200, "to_write": 40}, "40 of 1,200 listed orders to write"),
+        ("applying", {"listed": 1200}, "comparing the 1,200 listed orders"),
+        ("applying", {"listed": 1200, "to_write": 40}, "40 changes to write (1,200 orders"),
         ("done", {"summary": "Own account: 3 new, 0 changed"}, "Synced"),
         ("failed", {"summary": "Own account: sync failed. HTTP 500"}, "Sync failed"),
     ],
@@ -163,3 +166,29 @@ def test_the_admin_lists_the_syncs_of_the_users_accounts_only(
     client.force_login(viewer)
     page = client.get(reverse("admin:orders_syncrun_changelist")).content.decode()
     assert "own-sync-line" in page and "their-sync-line" not in page
+
+
+def test_a_quiet_sync_whose_worker_still_beats_is_not_taken_for_dead(client, viewer, owner_account):
+    long_ago = timezone.now() - timedelta(minutes=12)
+    run = SyncRun.objects.create(
+        account=owner_account,
+        state="applying",
+        listed=10,
+        created_at=long_ago,
+        heartbeat_at=long_ago,
+        worker_id="busy-worker",  # deep in a long write: its beat goes on
+    )
+    WorkerBeat.objects.create(worker_id="busy-worker", seen_at=timezone.now())
+    client.force_login(viewer)
+    assert "no sign of the worker" not in header(client)
+    [joined], created = sync_runs_request(accounts=[owner_account], user=viewer)
+    assert joined.pk == run.pk and not created
+
+
+def test_refresh_on_a_fresh_install_creates_the_owner_account_and_queues_its_sync(
+    client, viewer, db_queue
+):
+    client.force_login(viewer)
+    page = client.post(reverse("orders:refresh"), follow=True).content.decode()
+    assert "Syncing in the background" in page
+    assert SyncRun.objects.get().account.is_owner

@@ -5,6 +5,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +13,13 @@ from django.utils import timezone
 from orders.finerworks.client import FinerWorksClient
 from orders.management.commands.db_worker import pulse_once
 from orders.models import BulkDeletion, PendingOrder, SyncRun, SyncSchedule
-from orders.services import bulk_deletion_confirm, bulk_deletion_create, bulk_deletion_run
+from orders.services import (
+    bulk_deletion_confirm,
+    bulk_deletion_create,
+    bulk_deletion_progress,
+    bulk_deletion_requeue,
+    bulk_deletion_run,
+)
 from tests.factories import make_user
 from tests.helpers import mirror
 
@@ -169,3 +176,39 @@ def test_the_sync_command_draws_a_bar_per_account_on_a_terminal_only(
     for quiet in ({"stderr": io.StringIO()}, {"stderr": Terminal(), "verbosity": 0}):
         call_command("sync_pending_orders", stdout=io.StringIO(), **quiet)
         assert quiet["stderr"].getvalue() == ""
+
+
+def test_a_requeued_deletion_waits_from_now_and_one_with_nothing_open_keeps_its_result(
+    client, fw, fw_client, deleter, owner_account
+):
+    deletion, _ = stalled_deletion(fw, fw_client, deleter, minutes_silent=6)
+    bulk_deletion_requeue(deletion=deletion)
+    deletion.refresh_from_db()
+    assert deletion.state == "queued"
+    client.force_login(deleter)
+    page = client.get(reverse("orders:deletion_detail", args=[deletion.pk])).content.decode()
+    assert 'id="progress-silent" class="msg msg-warning" hidden' in page  # not the dead run's
+
+    BulkDeletion.objects.filter(pk=deletion.pk).update(state="failed", error_message="why")
+    deletion.items.update(outcome="not_sent")
+    with pytest.raises(ValidationError, match="nothing left to send or verify"):
+        bulk_deletion_requeue(deletion=deletion)
+    deletion.refresh_from_db()
+    assert (deletion.state, deletion.error_message) == ("failed", "why")
+
+
+def test_the_planned_delete_calls_follow_what_the_pre_flight_found(
+    client, deleter, fw, fw_client, owner_account, settings
+):
+    settings.FINERWORKS_DELETE_BATCH_SIZE = 2
+    orders = mirror(fw, 6, seed=9)
+    deletion = bulk_deletion_create(
+        user=deleter, orders=PendingOrder.objects.filter(pk__in=[o.pk for o in orders])
+    )
+    bulk_deletion_confirm(deletion=deletion, user=deleter)
+    fw_client.delete_pending_orders([o.fulfillment_id for o in orders[:3]])  # gone meanwhile
+    bulk_deletion_run(deletion=deletion, acting_user=deleter)
+    deletion.refresh_from_db()
+    progress = bulk_deletion_progress(deletion)
+    assert (progress["chunks_sent"], progress["chunks_total"]) == (2, 2)  # not "2 of 3"
+    assert "2 of 2 delete calls sent · Finished" in progress["text"]

@@ -207,10 +207,14 @@ class FinerWorksClient:
             # FinerWorks answered (the headers came): whatever broke the body, it may have
             # processed the request.
             raise transport_error(exc, _since(started), common, answered=True) from exc
-        except _TooLarge as exc:
+        except (_TooLarge, OSError) as exc:  # OSError: the spool's disk is full or gone
+            if isinstance(exc, _TooLarge):
+                size = self.max_response_bytes // 2**20
+                why = f"FinerWorks sent an answer over {size} MB (FINERWORKS_MAX_RESPONSE_MB)"
+            else:
+                why = f"fwadmin could not store FinerWorks' answer ({exc.strerror or exc!r})"
             raise BadResponse(
-                f"FinerWorks sent an answer over {self.max_response_bytes // 2**20} MB on "
-                f"{endpoint} (FINERWORKS_MAX_RESPONSE_MB); it was not read.",
+                f"{why} on {endpoint}; it was not read.",
                 http_status=resp.status_code,
                 elapsed_ms=_since(started),
                 **common,

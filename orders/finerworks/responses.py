@@ -21,6 +21,7 @@ from orders.finerworks.nesting import MAX_DEPTH, nesting_within_chunks
 from orders.finerworks.spool import Body, ListedOrder, ListedOrders
 from orders.parsing import whole_number
 
+READ_WHOLE_UP_TO = 256 * 2**20  # a list answer the streaming reader cannot read
 MAX_ID = 2**63 - 1  # fulfillment ids are stored as a 64-bit integer
 MAX_QUANTITY = 2**31 - 1  # quantities are stored as a 32-bit integer
 
@@ -173,6 +174,8 @@ def read_list_body(content: bytes | Body, encoding: str | None) -> ListAnswer:
             return _read_streaming(body_file)
         except (ijson.JSONError, ValueError, TypeError, RecursionError):
             pass
+    if body_file.size > READ_WHOLE_UP_TO:  # parsed whole it would take gigabytes
+        return ListAnswer(None)
     try:
         body = json.loads(decode(body_file.read_all(), encoding))
     except (ValueError, TypeError, RecursionError):

@@ -29,8 +29,11 @@ class SyncRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    worker_id = models.CharField(max_length=64, blank=True, help_text="The worker running it.")
     listed = models.PositiveIntegerField(default=0, help_text="Orders FinerWorks listed.")
-    to_write = models.PositiveIntegerField(default=0, help_text="New or changed orders.")
+    to_write = models.PositiveIntegerField(
+        null=True, blank=True, help_text="New, changed or gone orders (once compared)."
+    )
     summary = models.TextField(blank=True, help_text="The one-line outcome staff read.")
 
     class Meta:

@@ -26,8 +26,9 @@ from .deletion_start import bulk_deletion_start
 from .deletion_status import bulk_deletion_progress, bulk_deletion_report, bulk_deletion_totals
 from .sync import SyncSummary, pending_orders_sync
 from .sync_runs import sync_runs_execute, sync_runs_request
+from .sync_schedule import scheduled_sync_claim
 from .sync_status import sync_status_rows
-from .workers import scheduled_sync_claim, worker_beat, worker_is_running, worker_last_seen
+from .workers import worker_beat, worker_here, worker_is_running, worker_last_seen
 
 __all__ = [
     "SyncSummary",
@@ -59,6 +60,7 @@ __all__ = [
     "sync_runs_request",
     "sync_status_rows",
     "worker_beat",
+    "worker_here",
     "worker_is_running",
     "worker_last_seen",
 ]

@@ -46,15 +46,23 @@ def bulk_deletion_cancel(*, deletion: BulkDeletion, user) -> str:
     return "This deletion has already ended."
 
 
+# A queued deletion no worker has taken for this long may need its task queued again.
+QUEUED_TOO_LONG = timedelta(minutes=2)
+
+
 def bulk_deletion_requeue_allowed(deletion: BulkDeletion) -> bool:
-    """Whether a requeue would be accepted now (failed, queued, or running with no sign of
-    life for STUCK_AFTER), so the page offers it only then."""
-    if deletion.state in (State.FAILED, State.QUEUED):
-        return deletion.confirmed_at is not None
-    if deletion.state != State.RUNNING:
+    """Whether the page offers a requeue: something is left to send or verify, and the
+    deletion failed, waits in the queue untaken, or runs with no sign of life for
+    STUCK_AFTER."""
+    if not deletion.items.filter(outcome__in=[Outcome.SELECTED, Outcome.SENDING]).exists():
         return False
-    last = deletion.heartbeat_at
-    return last is None or timezone.now() - last > STUCK_AFTER
+    now, last = timezone.now(), deletion.heartbeat_at
+    if deletion.state == State.FAILED:
+        return True
+    if deletion.state == State.QUEUED:
+        waiting_since = last or deletion.confirmed_at
+        return waiting_since is not None and now - waiting_since > QUEUED_TOO_LONG
+    return deletion.state == State.RUNNING and (last is None or now - last > STUCK_AFTER)
 
 
 def bulk_deletion_requeue(*, deletion: BulkDeletion, force: bool = False) -> None:
@@ -73,13 +81,20 @@ def bulk_deletion_requeue(*, deletion: BulkDeletion, force: bool = False) -> Non
     if deletion.state not in (State.RUNNING, State.FAILED, State.QUEUED):
         raise ValidationError(f"Deletion #{deletion.pk} is {deletion.get_state_display()}.")
     open_items = deletion.items.filter(outcome__in=[Outcome.SELECTED, Outcome.SENDING])
+    if not open_items.exists():
+        raise ValidationError(
+            f"Deletion #{deletion.pk} has nothing left to send or verify; it keeps its result."
+        )
     with transaction.atomic():
         PendingOrder.objects.filter(
             pk__in=open_items.values("order_id"),
             claimed_by__isnull=True,
             state=PendingOrder.State.PENDING,
         ).update(claimed_by=deletion)
-        if deletion.state != State.QUEUED:  # a queued one only needs its task again
+        if deletion.state == State.QUEUED:  # a queued one only needs its task again
+            # Its wait for a worker starts now (the page must not date it from before).
+            BulkDeletion.objects.filter(pk=deletion.pk).update(heartbeat_at=timezone.now())
+        else:
             # Re-checked in the write: a worker that showed life meanwhile keeps its run.
             where = {} if force or deletion.heartbeat_at is None else {"heartbeat_at__lt": cutoff}
             moved = deletion_move(
@@ -89,6 +104,7 @@ def bulk_deletion_requeue(*, deletion: BulkDeletion, force: bool = False) -> Non
                 where=where if deletion.state == State.RUNNING else {},
                 error_message="",
                 finished_at=None,
+                heartbeat_at=timezone.now(),  # the wait for a worker starts now
             )
             if not moved:
                 raise ValidationError(f"Deletion #{deletion.pk} changed meanwhile; try again.")

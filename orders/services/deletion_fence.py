@@ -31,6 +31,7 @@ class RunFence:
         self.token = deletion.run_attempt
         self.acting_user = acting_user
         self.superseded = False
+        self.planned: dict[int, int] = {}  # delete calls this run plans, by account
 
     def _mine(self):
         return BulkDeletion.objects.filter(

@@ -57,7 +57,9 @@ def bulk_deletion_run(*, deletion: BulkDeletion, acting_user) -> DeletionTotals:
     if not started:
         return bulk_deletion_totals(deletion)
     fence = RunFence(deletion, acting_user)
-    fence.progress(phase="preflight", chunks_total=deletion.chunks_sent + _chunks_planned(deletion))
+    # This run's delete calls: planned per account, corrected once each pre-flight knows.
+    fence.planned = _chunks_planned(deletion)
+    fence.progress(phase="preflight", chunks_total=sum(fence.planned.values()), chunks_sent=0)
     try:
         stop_reason = _run_accounts(fence)
     except Superseded:
@@ -85,11 +87,11 @@ def _chunks_for(count: int) -> int:
     return -(-count // settings.FINERWORKS_DELETE_BATCH_SIZE)
 
 
-def _chunks_planned(deletion: BulkDeletion) -> int:
-    """Delete calls still to make: per account, its selected orders in chunks."""
+def _chunks_planned(deletion: BulkDeletion) -> dict[int, int]:
+    """Delete calls still to make, by account: its selected orders in chunks."""
     selected = deletion.items.filter(outcome=Outcome.SELECTED)
     counts = selected.values("account").annotate(n=Count("pk"))
-    return sum(_chunks_for(row["n"]) for row in counts)
+    return {row["account"]: _chunks_for(row["n"]) for row in counts}
 
 
 def _finish(fence: RunFence, state: str, error: str) -> None:
@@ -101,6 +103,7 @@ def _finish(fence: RunFence, state: str, error: str) -> None:
         where={"run_attempt": fence.token},
         error_message=error,
         finished_at=timezone.now(),
+        chunks_total=F("chunks_sent"),  # what was planned but never sent is not to come
     )
     if won:
         # Orders verified deleted or gone were released as they settled; this frees the rest
@@ -166,8 +169,9 @@ def _run_account(fence: RunFence, account, items) -> None:
     for chunk in chunked(gone, 1000):
         mark_orders_gone(fence, selected, chunk)
     to_send = [fid for fid in to_check if fid in listing.ids]
-    if unneeded := _chunks_for(len(to_check)) - _chunks_for(len(to_send)):
-        fence.progress(chunks_total=F("chunks_total") - unneeded)  # gone before sending
+    # Gone before sending, or sent by a dead run and still listed: the plan was a guess.
+    if change := _chunks_for(len(to_send)) - fence.planned.get(account.pk, 0):
+        fence.progress(chunks_total=F("chunks_total") + change)
     try:
         send_chunks(fence, account, items, selected, to_send, client("delete"), key)
     finally:

@@ -9,6 +9,8 @@ from django.utils.translation import ngettext
 
 from orders.models import BulkDeletion, BulkDeletionItem
 
+from .workers import worker_is_running
+
 Outcome = BulkDeletionItem.Outcome
 # No heartbeat for this long: the page says "no sign of the worker since …".
 WORKER_SILENT_AFTER = timedelta(minutes=2)
@@ -55,6 +57,7 @@ def bulk_deletion_progress(deletion: BulkDeletion) -> dict:
     open_count = totals.count(Outcome.SELECTED, Outcome.SENDING)
     sent = totals.count(Outcome.SENDING)  # sent, waiting for the verification
     done = deletion.is_done
+    silent = _silent_since(deletion)
     running = deletion.state == BulkDeletion.State.RUNNING
     worked = total - open_count + sent
     percent = 100 if done or not total else min(99, round(100 * worked / total))
@@ -75,7 +78,9 @@ def bulk_deletion_progress(deletion: BulkDeletion) -> dict:
         "delete_calls": deletion.calls.filter(purpose="delete").count(),
         "outcomes": totals.by_outcome,
         "eta_seconds": _eta_seconds(deletion),
-        "silent_since": _silent_since(deletion),
+        "silent_since": silent,
+        "silent_since_text": f"{timezone.localtime(silent):%H:%M:%S}" if silent else "",
+        "worker_running": worker_is_running(),
         "error": deletion.error_message,
     }
     progress["text"] = progress_text(progress)

@@ -20,6 +20,8 @@ from .sync_relisted import orders_listed_again_flag
 from .sync_snapshot import Snapshot, mirrored_fields, record_digest
 
 BATCH_SIZE = 1000
+# The mirror's rows are read for this many listed orders at once (one query each).
+COMPARE_BATCH_SIZE = 5000
 # Columns refreshed when an order's record changed (or it came back after being gone).
 MIRRORED_FIELDS = [
     "order_po",
@@ -59,7 +61,7 @@ class _Writes:
 def snapshot_apply(account: FinerWorksAccount, snapshot: Snapshot, summary, progress) -> None:
     now = timezone.now()
     rows = PendingOrder.objects.filter(account=account)
-    writes = _writes(rows, snapshot, summary)
+    writes = _writes(rows, snapshot, summary, progress)
     progress(to_write=writes.count)  # before the transaction
     with transaction.atomic():
         # One upsert per batch for new and changed rows; first_seen_at is kept on conflict.
@@ -88,13 +90,16 @@ def snapshot_apply(account: FinerWorksAccount, snapshot: Snapshot, summary, prog
         summary.listed_again = orders_listed_again_flag(account, writes.deleted_pks, now)
 
 
-def _writes(rows, snapshot: Snapshot, summary) -> _Writes:
+def _writes(rows, snapshot: Snapshot, summary, progress) -> _Writes:
     """Compare the snapshot with the mirror's rows, a batch of ids at a time (counting
     new/changed/unchanged). The writes re-check each row again: this read is only where to
     look."""
     writes = _Writes()
-    for batch in snapshot.batches(BATCH_SIZE):
+    compared = 0
+    for batch in snapshot.batches(COMPARE_BATCH_SIZE):
         _compare(rows, batch, snapshot.listed_at, writes, summary)
+        compared += len(batch)
+        progress(compared=compared)  # outside any transaction: a sign of life
     if snapshot.complete:
         listed = snapshot.listed
         pending = rows.filter(state=PendingOrder.State.PENDING).values_list("pk", "fulfillment_id")

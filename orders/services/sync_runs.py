@@ -16,7 +16,9 @@ from django.utils import timezone
 from orders.models import FinerWorksAccount, SyncRun
 from orders.permissions import accounts_for_user
 
+from .audit import finerworks_call_refusal_record
 from .sync import pending_orders_sync
+from .workers import worker_of_this_process, workers_alive
 
 State = SyncRun.State
 # No sign of the worker for this long: the header says so (a listing beats before and
@@ -40,20 +42,27 @@ def sync_runs_request(*, accounts, user, via: str = "dashboard") -> tuple[list, 
 def _live_or_new(account: FinerWorksAccount, user, via: str) -> tuple[SyncRun, bool]:
     live = SyncRun.objects.filter(account=account, state__in=SyncRun.LIVE)
     _replace_dead(live)
-    try:
-        with transaction.atomic():
-            return SyncRun.objects.create(account=account, requested_by=user, via=via), True
-    except IntegrityError:  # a live run exists: join it
-        run = live.first()
-        if run is None:  # it ended between the insert and this read: ask once more
-            return SyncRun.objects.create(account=account, requested_by=user, via=via), True
-        return run, False
+    for _ in range(3):  # a live run may end between the insert and the read: ask again
+        try:
+            with transaction.atomic():
+                return SyncRun.objects.create(account=account, requested_by=user, via=via), True
+        except IntegrityError:  # a live run exists: join it
+            if run := live.first():
+                return run, False
+    raise IntegrityError(f"No sync of {account} could be queued or joined; try again.")
+
+
+def runs_silent(runs, since) -> list[SyncRun]:
+    """Of these live runs, those with no sign of life since `since` whose worker (if
+    known) has stopped beating too: a worker deep in a long write is not dead."""
+    quiet = [r for r in runs if r.is_live and (r.heartbeat_at or r.created_at) < since]
+    alive = workers_alive(r.worker_id for r in quiet if r.worker_id)
+    return [r for r in quiet if r.worker_id not in alive]
 
 
 def _replace_dead(live) -> None:
-    cutoff = timezone.now() - REPLACE_AFTER
-    silent = live.filter(created_at__lt=cutoff).exclude(heartbeat_at__gte=cutoff)
-    silent.update(
+    dead = runs_silent(list(live), timezone.now() - REPLACE_AFTER)
+    SyncRun.objects.filter(pk__in=[r.pk for r in dead], state__in=SyncRun.LIVE).update(
         state=State.FAILED,
         finished_at=timezone.now(),
         summary="No sign of the worker for 10 minutes; replaced by a new sync.",
@@ -72,25 +81,35 @@ def sync_runs_execute(run_ids: list[int]) -> None:
 def _claim(run: SyncRun) -> bool:
     now = timezone.now()
     fields = {"state": State.LISTING, "started_at": now, "heartbeat_at": now}
+    fields["worker_id"] = worker_of_this_process()
     return bool(SyncRun.objects.filter(pk=run.pk, state=State.QUEUED).update(**fields))
 
 
 def _execute(run: SyncRun) -> None:
     user = run.requested_by
     if run.via == "dashboard" and not accounts_for_user(user).filter(pk=run.account_id).exists():
-        _finish(run, State.FAILED, f"{user} may no longer see the account {run.account}.")
+        reason = f"{user} may no longer see the account {run.account}."
+        finerworks_call_refusal_record(
+            endpoint="list_pending_orders",
+            purpose="sync",
+            account=run.account,
+            acting_user=user,
+            reason=reason,
+        )
+        _finish(run, State.FAILED, reason)
         return
 
-    def progress(account, *, listed=None, to_write=None, **_during_the_writes) -> None:
+    def progress(account, *, listed=None, to_write=None, compared=None, written=None, **_):
         # `written` comes inside the sync's transaction: a row written then would show
-        # only at its end (and would wait on SQLite's lock), so only these two are kept.
-        fields = {"listed": listed} if listed is not None else {}
+        # only at its end (and would wait on SQLite's lock), so nothing is kept of it.
+        if written is not None:
+            return
+        fields = {"heartbeat_at": timezone.now()}  # `compared` is a sign of life only
+        if listed is not None:
+            fields.update(state=State.APPLYING, listed=listed)
         if to_write is not None:
             fields["to_write"] = to_write
-        if fields:
-            SyncRun.objects.filter(pk=run.pk, state__in=SyncRun.LIVE).update(
-                state=State.APPLYING, heartbeat_at=timezone.now(), **fields
-            )
+        SyncRun.objects.filter(pk=run.pk, state__in=SyncRun.LIVE).update(**fields)
 
     try:
         [summary] = pending_orders_sync(account=run.account, acting_user=user, progress=progress)

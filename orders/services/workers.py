@@ -1,24 +1,37 @@
-"""The workers' pulse (is any `db_worker` alive?) and the scheduled sync they start.
-
-Every worker process beats every few seconds; the schedule is one row whose due time a
-worker moves forward with a conditional UPDATE, so of two workers only one wins a slot.
-"""
+"""The workers' pulse: every `db_worker` process beats every few seconds, so the dashboard
+can say whether any is alive, and whether the one running a given sync still is."""
 
 from datetime import timedelta
 
-from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from orders.models import FinerWorksAccount, SyncRun, SyncSchedule, WorkerBeat
-
-from .accounts import account_owner_get_or_create
-from .sync_runs import sync_runs_request
+from orders.models import WorkerBeat
 
 SEEN_WITHIN = timedelta(minutes=1)  # "a worker is running" if one beat this recently
+_this_process = {"worker_id": ""}
+
+
+def worker_here(worker_id: str) -> None:
+    """Name the worker this process is (db_worker does, at start), for the runs it claims."""
+    _this_process["worker_id"] = worker_id[:64]
+
+
+def worker_of_this_process() -> str:
+    return _this_process["worker_id"]
+
+
+def workers_alive(worker_ids) -> set[str]:
+    """Of these workers, those that beat within SEEN_WITHIN."""
+    since = timezone.now() - SEEN_WITHIN
+    return set(
+        WorkerBeat.objects.filter(worker_id__in=set(worker_ids), seen_at__gte=since).values_list(
+            "worker_id", flat=True
+        )
+    )
+
+
 FORGET_AFTER = timedelta(days=1)
-KEEP_SYNC_RUNS = timedelta(days=30)
 
 
 def worker_beat(worker_id: str) -> None:
@@ -35,29 +48,3 @@ def worker_last_seen():
 def worker_is_running() -> bool:
     last = worker_last_seen()
     return last is not None and timezone.now() - last <= SEEN_WITHIN
-
-
-def scheduled_sync_claim() -> list:
-    """If the scheduled sync is due (FWADMIN_SYNC_EVERY_MINUTES), claim this slot and ask a
-    sync of every account; the runs created, to be queued (none if not due or taken)."""
-    minutes = settings.FWADMIN_SYNC_EVERY_MINUTES
-    if not minutes:
-        return []
-    now = timezone.now()
-    try:
-        with transaction.atomic():
-            SyncSchedule.objects.get_or_create(defaults={"next_due_at": now})
-    except IntegrityError:  # another worker created it at the same moment
-        pass
-    won = SyncSchedule.objects.filter(next_due_at__lte=now).update(
-        next_due_at=now + timedelta(minutes=minutes)
-    )
-    if not won:
-        return []
-    # The history of syncs is kept a month (the audit keeps every call regardless).
-    SyncRun.objects.filter(finished_at__lt=now - KEEP_SYNC_RUNS).delete()
-    account_owner_get_or_create()
-    _runs, created = sync_runs_request(
-        accounts=FinerWorksAccount.objects.order_by("name"), user=None, via="schedule"
-    )
-    return created

@@ -66,7 +66,6 @@ class DeletionDetailView(CanViewOrders, DeletionMixin, TemplateView):
         return super().get_context_data(
             deletion=deletion,
             progress=services.bulk_deletion_progress(deletion),
-            worker_running=services.worker_is_running(),
             can_requeue=permissions.user_can_requeue_deletion(self.request.user)
             and services.bulk_deletion_requeue_allowed(deletion),
             totals=services.bulk_deletion_totals(deletion),

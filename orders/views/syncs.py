@@ -27,6 +27,7 @@ class RefreshView(CanViewOrders, View):
     http_method_names = ["post"]
 
     def post(self, request):
+        services.account_owner_get_or_create()  # a fresh install has no account yet
         # Only the accounts this user may see: others are neither called nor named.
         accounts = list(accounts_for_user(request.user).order_by("name"))
         runs, created = services.sync_runs_request(accounts=accounts, user=request.user)

@@ -103,6 +103,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const state = document.getElementById("run-state");
   const silent = document.getElementById("progress-silent");
   const since = document.getElementById("progress-silent-since");
+  const worker = document.getElementById("worker-status");
   async function poll() {
     try {
       const response = await fetch(box.dataset.url, { headers: { Accept: "application/json" } });
@@ -115,7 +116,8 @@ document.addEventListener("DOMContentLoaded", () => {
         state.textContent = p.state_label;
         state.className = `run-state run-${p.state}`;
         silent.hidden = !p.silent_since;
-        if (p.silent_since) since.textContent = new Date(p.silent_since).toLocaleTimeString();
+        since.textContent = p.silent_since_text;  // the server's clock, as the page has it
+        if (worker) worker.hidden = p.worker_running;
         if (p.done) { window.location.reload(); return; }
       }
     } catch (e) { /* a missed poll is retried */ }

@@ -47,7 +47,7 @@ def test_the_header_polls_a_running_sync_until_it_ends(open_page, viewer, owner_
     expect(page.locator("#sync-reload")).to_be_hidden()
 
     SyncRun.objects.filter(pk=run.pk).update(state="applying", listed=1200, to_write=40)
-    expect(line).to_contain_text("40 of 1,200 listed orders to write")
+    expect(line).to_contain_text("40 changes to write (1,200 orders listed)")
 
     SyncRun.objects.filter(pk=run.pk).update(
         state="done", finished_at=timezone.now(), summary="Own account: 40 new, 1160 unchanged"

@@ -11,7 +11,9 @@ class SyncBars:
         self.stream, self.enabled = stream, enabled
         self.bar = None
 
-    def __call__(self, account, *, listing=False, listed=None, to_write=None, written=None):
+    def __call__(
+        self, account, *, listing=False, listed=None, to_write=None, written=None, **_
+    ) -> None:
         if not self.enabled:
             return
         if listing:

@@ -10,7 +10,7 @@ from django.db import DatabaseError, connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
-from orders.services import scheduled_sync_claim, worker_beat
+from orders.services import scheduled_sync_claim, worker_beat, worker_here
 from orders.tasks import sync_runs_enqueue
 
 logger = logging.getLogger("orders.worker")
@@ -23,7 +23,9 @@ def pulse_once(worker_id: str) -> None:
         worker_beat(worker_id)
         sync_runs_enqueue(scheduled_sync_claim())
     except DatabaseError:  # SQLite busy under a long write: the next beat tries again
-        logger.warning("Worker pulse skipped: the database was busy.", exc_info=True)
+        logger.warning("Worker pulse skipped: the database was busy.")
+    except Exception:  # the pulse must outlive any one failure, or the worker looks dead
+        logger.exception("Worker pulse failed; trying again at the next beat.")
     finally:
         connections.close_all()  # this thread's own connections only
 
@@ -47,6 +49,7 @@ class Command(DatabaseWorkerCommand):
     )
 
     def handle(self, *args, worker_id: str, **options) -> None:
+        worker_here(worker_id)  # the syncs this process runs name it
         if options.get("batch"):  # runs what is queued, then exits: one beat is enough
             pulse_once(worker_id)
             return super().handle(*args, worker_id=worker_id, **options)
