@@ -1,4 +1,9 @@
-"""The staff dashboard in a real browser: log in, find orders, select, confirm, read the result."""
+"""The staff dashboard in a real browser: select, confirm and read the result.
+
+Ticks, shift-click ranges, the page box and "all matching" select orders for a deletion that is
+confirmed (with a typed count and a reason for a filter-wide one) and finishes with every
+order's outcome and its audit; while a background run works, its progress is announced.
+"""
 
 import re
 
@@ -6,6 +11,7 @@ import pytest
 
 from orders.models import BulkDeletion, PendingOrder
 from orders.services import bulk_deletion_confirm, bulk_deletion_create, bulk_deletion_run
+from tests.e2e.dashboard_helpers import row_box
 
 expect = pytest.importorskip("playwright.sync_api", reason="playwright is not installed").expect
 
@@ -15,83 +21,6 @@ pytestmark = [
 ]
 
 DELETE = "delete_pending_orders"
-
-
-def row_box(page, order):
-    return page.get_by_label(f"Select order {order.fulfillment_id}", exact=True)
-
-
-def tab_to(page, name: str, *, backwards: bool = False, limit: int = 60) -> None:
-    """Press Tab until the focused element's text or label starts with name."""
-    key = "Shift+Tab" if backwards else "Tab"
-    page.wait_for_load_state()  # the stylesheet too, so that focus styles can be checked
-    for _ in range(limit):
-        page.keyboard.press(key)
-        focused = page.evaluate(
-            "() => { const e = document.activeElement;"
-            " return (e.labels && e.labels[0] ? e.labels[0].textContent : e.textContent)"
-            ".trim(); }"
-        )
-        if focused.startswith(name):
-            return
-    raise AssertionError(f"{name!r} is not reachable with {key}")
-
-
-def focus_is_visible(page) -> bool:
-    return page.evaluate(
-        "() => { const s = getComputedStyle(document.activeElement);"
-        " return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2; }"
-    )
-
-
-def test_staff_log_in_through_the_login_form(open_page, deleter, mirrored):
-    page = open_page()
-    page.goto("/orders/")
-    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/orders/$"))
-
-    page.get_by_label("Username").fill("deleter")
-    page.get_by_label("Password").fill("not the password")
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("alert")).to_contain_text("didn't match")
-
-    page.get_by_label("Password").fill("pw")
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(r"/orders/$"))
-    expect(page.get_by_role("heading", name="Pending orders")).to_be_visible()
-    expect(page.locator(".topbar")).to_contain_text("Signed in as deleter")
-    expect(page.locator("#result-count")).to_contain_text("30 pending orders, 25 shown")
-
-
-def test_search_filter_and_sort_narrow_the_list(open_page, deleter, mirrored):
-    page = open_page(deleter)
-    page.goto("/orders/")
-    target = mirrored[4]
-
-    page.get_by_label("Search", exact=True).fill(f"#{target.fulfillment_id}")
-    page.get_by_role("button", name="Apply").click()
-    expect(page.locator("#result-count")).to_contain_text("1 pending order matching the search")
-    expect(page.locator("table.orders tbody tr")).to_have_count(1)
-    expect(page.locator("table.orders tbody")).to_contain_text(target.recipient_name)
-
-    page.get_by_role("link", name="Clear filters").click()
-    page.get_by_label("Source").fill("shopify")
-    page.get_by_label("Per page").select_option("50")
-    page.get_by_role("button", name="Apply").click()
-    shopify = [o for o in mirrored if o.source == "shopify"]
-    expect(page.locator("#result-count")).to_contain_text(f"{len(shopify)} pending orders")
-    sources = page.locator("table.orders tbody td:nth-child(6)").all_inner_texts()
-    assert sources and set(sources) == {"shopify"}
-
-    # Sorting keeps the filter; the sorted column says so to assistive technology.
-    page.get_by_role("link", name="Id", exact=True).click()
-    expect(page.get_by_role("columnheader", name="Id")).to_have_attribute("aria-sort", "ascending")
-    ids = page.locator("table.orders tbody th").all_inner_texts()
-    assert ids == sorted(str(o.fulfillment_id) for o in shopify)
-
-    page.get_by_label("State").select_option("deleted")
-    page.get_by_role("button", name="Apply").click()
-    expect(page.locator(".empty")).to_contain_text("No deleted orders match these filters")
-    expect(page.get_by_role("link", name="clear the filters")).to_be_visible()
 
 
 def test_ticks_shift_ranges_page_box_and_all_matching(open_page, deleter, fw, mirrored):
@@ -181,47 +110,6 @@ def test_confirmed_deletion_finishes_with_outcomes_and_audit(open_page, deleter,
 
     assert {o.fulfillment_id for o in chosen} <= fw.deleted_ids
     assert PendingOrder.objects.filter(state="deleted").count() == 3
-
-
-def test_every_step_works_from_the_keyboard(open_page, deleter, fw, mirrored):
-    page = open_page(deleter)
-    page.goto("/orders/?sort=fulfillment_id")
-
-    tab_to(page, "Skip to main content")
-    assert focus_is_visible(page)
-    tab_to(page, f"Select order {mirrored[0].fulfillment_id}")
-    assert focus_is_visible(page)
-    page.keyboard.press("Space")
-    tab_to(page, f"Select order {mirrored[3].fulfillment_id}")
-    page.keyboard.press("Shift+Space")  # a range from the keyboard too
-    expect(page.locator("#selected-count")).to_have_text("4 selected")
-    tab_to(page, "Delete at FinerWorks…", backwards=True)
-    assert focus_is_visible(page)
-    page.keyboard.press("Enter")
-
-    expect(page.get_by_role("heading", level=1)).to_have_text("Delete 4 orders at FinerWorks?")
-    tab_to(page, "Yes, delete 4 orders at FinerWorks")
-    assert focus_is_visible(page)
-    page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Finished")
-    assert len(fw.requests_for(DELETE)) == 1
-
-
-def test_the_whole_flow_works_without_javascript(open_page, deleter, fw, mirrored):
-    page = open_page(deleter, javascript=False)
-    page.goto("/orders/?sort=fulfillment_id")
-    expect(page.locator("#selected-count")).to_have_text(
-        "Tick orders to delete them at FinerWorks."
-    )
-    # Without the script nothing hides the cross-page choice.
-    expect(page.get_by_label(re.compile("Select all 30 orders matching"))).to_be_visible()
-    row_box(page, mirrored[1]).check()
-    row_box(page, mirrored[2]).check()
-    page.get_by_role("button", name="Delete at FinerWorks…").click()
-    page.get_by_role("button", name="Yes, delete 2 orders at FinerWorks").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Finished")
-    expect(page.locator("#progress-text")).to_contain_text("2 of 2 orders settled")
-    assert fw.deleted_ids == {mirrored[1].fulfillment_id, mirrored[2].fulfillment_id}
 
 
 def test_progress_is_announced_while_a_background_run_works(open_page, deleter, fw, mirrored):
