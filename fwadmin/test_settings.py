@@ -1,5 +1,6 @@
 """Settings for the test suite: the real settings with safe, fixed test values."""
 
+import importlib.util
 import os
 
 os.environ["FWADMIN_ENV_FILE"] = ""  # a developer's .env (make run's demo one) is not read
@@ -26,4 +27,6 @@ FWADMIN_RETRY_BACKOFF_SECONDS = 0.0  # retries still happen, without the wait
 FWADMIN_RETRY_MAX_WAIT_SECONDS = 0.0
 FWADMIN_SYNC_NICE = 0  # commands run inside the test process: it keeps its priority
 # Tasks run inline in tests, so a confirmed deletion has finished when the view returns.
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Tasks run at once, inside the request's on-commit (Django 6's own framework when present).
+_TASKS = "django.tasks" if importlib.util.find_spec("django.tasks") else "django_tasks"
+TASKS = {"default": {"BACKEND": f"{_TASKS}.backends.immediate.ImmediateBackend"}}

@@ -1,7 +1,11 @@
 """Background work (django-tasks): deletions run in a worker, never in a web request."""
 
 from django.db import transaction
-from django_tasks import task
+
+try:  # Django 6.0+ has the tasks framework built in, and django-tasks-db then serves it
+    from django.tasks import task
+except ImportError:  # Django 5.2: the django-tasks backport
+    from django_tasks import task
 
 from .models import BulkDeletion, SyncRun
 from .services import bulk_deletion_run, sync_runs_execute
