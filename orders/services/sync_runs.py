@@ -42,13 +42,14 @@ def sync_runs_request(*, accounts, user, via: str = "dashboard") -> tuple[list, 
 def _live_or_new(account: FinerWorksAccount, user, via: str) -> tuple[SyncRun, bool]:
     live = SyncRun.objects.filter(account=account, state__in=SyncRun.LIVE)
     _replace_dead(live)
-    for _ in range(3):  # a live run may end between the insert and the read: ask again
+    for _ in range(3):  # a live run may start or end between the read and the insert
+        if run := live.first():
+            return run, False  # join it
         try:
             with transaction.atomic():
                 return SyncRun.objects.create(account=account, requested_by=user, via=via), True
-        except IntegrityError:  # a live run exists: join it
-            if run := live.first():
-                return run, False
+        except IntegrityError:  # another request created one meanwhile: join that
+            continue
     raise IntegrityError(f"No sync of {account} could be queued or joined; try again.")
 
 
@@ -61,7 +62,7 @@ def runs_silent(runs, since) -> list[SyncRun]:
 
 
 def _replace_dead(live) -> None:
-    dead = runs_silent(list(live), timezone.now() - REPLACE_AFTER)
+    dead = runs_silent(list(live.all()), timezone.now() - REPLACE_AFTER)  # `live` uncached
     SyncRun.objects.filter(pk__in=[r.pk for r in dead], state__in=SyncRun.LIVE).update(
         state=State.FAILED,
         finished_at=timezone.now(),
