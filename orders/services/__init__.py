@@ -28,7 +28,7 @@ from .sync import SyncSummary, pending_orders_sync
 from .sync_runs import sync_runs_execute, sync_runs_request
 from .sync_schedule import scheduled_sync_claim
 from .sync_status import sync_status_rows
-from .workers import worker_beat, worker_here, worker_is_running, worker_last_seen
+from .workers import worker_beat, worker_here, worker_is_running
 
 __all__ = [
     "SyncSummary",
@@ -62,5 +62,4 @@ __all__ = [
     "worker_beat",
     "worker_here",
     "worker_is_running",
-    "worker_last_seen",
 ]
