@@ -239,3 +239,9 @@ FWADMIN_MIRROR_STALE_AFTER_MINUTES = env.int("FWADMIN_MIRROR_STALE_AFTER_MINUTES
 FWADMIN_CONFIRM_TYPED_ABOVE = env.int("FWADMIN_CONFIRM_TYPED_ABOVE", default=100)
 # A draft (a frozen selection awaiting its "yes") expires after this many minutes.
 FWADMIN_DRAFT_EXPIRES_MINUTES = env.int("FWADMIN_DRAFT_EXPIRES_MINUTES", default=30)
+# Restores: a deleted order can be re-created this many days after its deletion, at most
+# this many per save call; DOUBLE_APOSTROPHES applies FinerWorks' own workaround for its
+# apostrophe bug (off: docs/finerworks-api.md, "Restoring", says when to turn it on).
+FWADMIN_RESTORE_DAYS = env.int("FWADMIN_RESTORE_DAYS", default=30)
+FWADMIN_RESTORE_BATCH_SIZE = env.int("FWADMIN_RESTORE_BATCH_SIZE", default=25)
+FWADMIN_RESTORE_DOUBLE_APOSTROPHES = env.bool("FWADMIN_RESTORE_DOUBLE_APOSTROPHES", default=False)

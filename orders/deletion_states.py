@@ -97,13 +97,15 @@ def _check(table: dict, sources, target: str) -> list[str]:
     return sources
 
 
-def transition(rows, *, field: str, sources, target: str, **values) -> int:
+def transition(rows, *, field: str, sources, target: str, table=None, **values) -> int:
     """Move the rows of `rows` (a queryset) still in one of `sources` to `target`, with
     `values` written alongside, in one conditional UPDATE; returns how many moved.
 
-    `field` is "state" (a BulkDeletion) or "outcome" (a BulkDeletionItem).
+    `field` is "state" (a BulkDeletion or BulkRestore) or "outcome" (an item: a
+    BulkDeletionItem unless `table` gives another item table, e.g. a restore's).
     """
-    table = DELETION_TRANSITIONS if field == "state" else ITEM_TRANSITIONS
+    if table is None:
+        table = DELETION_TRANSITIONS if field == "state" else ITEM_TRANSITIONS
     sources = _check(table, sources, target)
     return rows.filter(**{f"{field}__in": sources}).update(**{field: target}, **values)
 

@@ -12,6 +12,7 @@ VIEW_ORDERS = "orders.view_pendingorder"
 DELETE_AT_FINERWORKS = "orders.delete_at_finerworks"
 VIEW_AUDIT = "orders.view_finerworkscall"
 REQUEUE_DELETION = "orders.requeue_deletion"
+RESTORE_AT_FINERWORKS = "orders.restore_at_finerworks"
 
 
 def user_can_view_orders(user) -> bool:
@@ -52,3 +53,7 @@ def user_may_act_for(user, account: FinerWorksAccount) -> bool:
 
 def user_can_requeue_deletion(user) -> bool:
     return user_can_view_orders(user) and user.has_perm(REQUEUE_DELETION)
+
+
+def user_can_restore_at_finerworks(user) -> bool:
+    return user_can_view_orders(user) and user.has_perm(RESTORE_AT_FINERWORKS)

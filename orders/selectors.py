@@ -5,7 +5,7 @@ from django.db.models import F, QuerySet, Value
 from django.db.models.lookups import GreaterThan, LessThan
 
 from .db import RowValue, Unindexed
-from .models import BulkDeletion, FinerWorksAccount, FinerWorksCall, PendingOrder
+from .models import BulkDeletion, BulkRestore, FinerWorksAccount, FinerWorksCall, PendingOrder
 from .permissions import accounts_for_user, user_can_view_orders
 
 # Columns the list view shows; the raw record stays out of list queries. The account's
@@ -93,3 +93,16 @@ def bulk_deletions_for_user(user) -> QuerySet[BulkDeletion]:
         return deletions.none()
     hidden = FinerWorksAccount.objects.exclude(pk__in=visible.values("pk"))
     return deletions.exclude(items__account__in=hidden)
+
+
+def bulk_restores_for_user(user) -> QuerySet[BulkRestore]:
+    """Restores the user may look at: confirmed ones touching only accounts the user may
+    see (a draft only its creator sees, on its confirmation page)."""
+    restores = BulkRestore.objects.exclude(state=BulkRestore.State.AWAITING)
+    if user.is_superuser:
+        return restores
+    visible = accounts_for_user(user)
+    if not visible.exists():
+        return restores.none()
+    hidden = FinerWorksAccount.objects.exclude(pk__in=visible.values("pk"))
+    return restores.exclude(items__account__in=hidden)

@@ -1,4 +1,5 @@
-"""Background work (django-tasks): deletions run in a worker, never in a web request."""
+"""Background work (django-tasks): deletions, restores and syncs run in a worker, never in
+a web request."""
 
 from django.db import transaction
 
@@ -7,8 +8,8 @@ try:  # Django 6.0+ has the tasks framework built in, and django-tasks-db then s
 except ImportError:  # Django 5.2: the django-tasks backport
     from django_tasks import task
 
-from .models import BulkDeletion, SyncRun
-from .services import bulk_deletion_run, sync_runs_execute
+from .models import BulkDeletion, BulkRestore, SyncRun
+from .services import bulk_deletion_run, bulk_restore_run, sync_runs_execute
 
 
 @task()
@@ -34,3 +35,14 @@ def sync_runs_enqueue(runs: list[SyncRun]) -> None:
     if runs:
         ids = [run.pk for run in runs]
         transaction.on_commit(lambda: sync_runs_task.enqueue(ids))
+
+
+@task()
+def bulk_restore_task(restore_id: int) -> None:
+    """Run one confirmed restore as the user who confirmed it."""
+    restore = BulkRestore.objects.select_related("created_by").get(pk=restore_id)
+    bulk_restore_run(restore=restore, acting_user=restore.created_by)
+
+
+def bulk_restore_enqueue(restore: BulkRestore) -> None:
+    transaction.on_commit(lambda: bulk_restore_task.enqueue(restore.pk))

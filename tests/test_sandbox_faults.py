@@ -111,6 +111,7 @@ def test_all_fault_modes_documented():
         "deleted_but_500",
         "deleted_but_429",
         "deleted_but_503",
+        "saved_but_500",
         "sticky",
         "orders_missing",
         "orders_null",

@@ -1,5 +1,6 @@
-"""The mirrored orders in the admin, and its "Delete selected orders at FinerWorks" action
-(the dashboard's own flow: a frozen draft and its confirmation page)."""
+"""The mirrored orders in the admin, and its "Delete selected orders at FinerWorks" and
+"Restore selected deleted orders at FinerWorks" actions (the dashboard's own flows: a
+frozen draft and its confirmation page)."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -40,7 +41,7 @@ class PendingOrderAdmin(ReadOnlyAdmin):
     )
     search_fields = ("order_po", "recipient_name", "recipient_email", "=fulfillment_id")
     list_select_related = ("account",)
-    actions = ["delete_at_finerworks"]
+    actions = ["delete_at_finerworks", "restore_at_finerworks"]
     date_hierarchy = None
 
     def get_queryset(self, request):
@@ -102,6 +103,31 @@ class PendingOrderAdmin(ReadOnlyAdmin):
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
             return None
         return HttpResponseRedirect(reverse("orders:deletion_confirm", args=[deletion.pk]))
+
+    def has_restore_at_finerworks_permission(self, request):
+        return permissions.user_can_restore_at_finerworks(request.user)
+
+    @admin.action(
+        permissions=["restore_at_finerworks"],
+        description="Restore selected deleted orders at FinerWorks",
+    )
+    def restore_at_finerworks(self, request, queryset):
+        """The dashboard's restore flow: the same start service freezes the restorable
+        orders ticked (deleted by fwadmin, within the window) in a draft, and its
+        confirmation page sends exactly what it shows."""
+        if request.POST.get("select_across") == "1":
+            start = {"orders": queryset}
+        else:
+            start = {"ids": _ids(request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME))}
+        try:
+            restore = services.bulk_restore_start(user=request.user, via="admin", **start)
+        except PermissionDenied as exc:
+            self.message_user(request, f"{exc} Nothing was selected.", messages.ERROR)
+            return None
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return None
+        return HttpResponseRedirect(reverse("orders:restore_confirm", args=[restore.pk]))
 
     def _refuse_ungranted_filter(self, request) -> bool:
         """A select-all filtered on an account the user may not act for: refused, audited

@@ -1,6 +1,6 @@
 """FinerWorks v3 API client, typed errors and a local HTTP sandbox (pure Python, no Django)."""
 
-from orders.finerworks.client import FinerWorksClient, FinerWorksResponse
+from orders.finerworks.client import FinerWorksClient, FinerWorksResponse, SavedOrder
 from orders.finerworks.errors import (
     OUTCOME_CODES,
     BadResponse,
@@ -26,5 +26,6 @@ __all__ = [
     "OutcomeUnknown",
     "RateLimited",
     "RequestRejected",
+    "SavedOrder",
     "ServerError",
 ]

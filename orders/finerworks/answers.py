@@ -1,8 +1,9 @@
 """What one HTTP answer from FinerWorks means: a FinerWorksResponse, or a typed error.
 
 success <=> HTTP 2xx and a JSON object body whose ``status.success`` is ``True``; a list
-answer must also carry an ``orders`` array (responses.py reads it record by record). Keys
-are redacted from every text kept of an answer (the caller passes its redaction).
+answer must also carry an ``orders`` array (responses.py reads it record by record), a save
+answer one new id per order sent (saves.py). Keys are redacted from every text kept of an
+answer (the caller passes its redaction).
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from orders.finerworks.errors import BadResponse, RequestRejected
 from orders.finerworks.failures import body_message, parse_retry_after, raise_for_http_status
 from orders.finerworks.nesting import nesting_within
 from orders.finerworks.responses import TOO_DEEP, ListAnswer, decode, read_list_body
+from orders.finerworks.saves import ENDPOINT_SAVE, SavedOrder, read_saved, rejected_orders
 from orders.finerworks.spool import Body, ListedOrders
+
+__all__ = ["LIST_ENDPOINT", "FinerWorksResponse", "RawAnswer", "SavedOrder", "answer_interpret"]
 
 logger = logging.getLogger("orders.finerworks")
 
@@ -44,6 +48,8 @@ class FinerWorksResponse:
     listed_orders: ListedOrders = field(default_factory=ListedOrders)  # iterate once at a time
     # One line per listed record without a usable id ("a str where an order belongs").
     unreadable_records: tuple[str, ...] = ()
+    # save_pending_orders: the orders saved, in the answer's order (one per order sent).
+    saved: tuple[SavedOrder, ...] = ()
 
     outcome = "ok"  # class attribute, not a field
 
@@ -94,10 +100,13 @@ def answer_interpret(
     }
     body_msg = redact(body_message(body))
     retry_after = parse_retry_after(raw.headers.get("Retry-After"))
-    raise_for_http_status(raw.http_status, text, excerpt, body_msg, retry_after, info)
+    is_4xx = 400 <= raw.http_status < 500
+    rejected = rejected_orders(body, common["payload"], redact) if is_4xx else {}
+    raise_for_http_status(raw.http_status, text, excerpt, body_msg, retry_after, info, rejected)
     _raise_for_body(body, status, answer, body_msg, info)
     status_message = redact(str(status.get("message") or ""))
     _raise_for_status(status, answer, status_message, info)
+    saved = read_saved(body, info, status_message, redact) if endpoint == ENDPOINT_SAVE else ()
     status_code = status.get("status_code")
     return FinerWorksResponse(
         endpoint=endpoint,
@@ -114,6 +123,7 @@ def answer_interpret(
         body_excerpt=excerpt,
         listed_orders=answer.orders if answer is not None else ListedOrders(),
         unreadable_records=answer.unreadable if answer is not None else (),
+        saved=saved,
     )
 
 

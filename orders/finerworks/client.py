@@ -8,7 +8,8 @@ Rules (docs/finerworks-api.md says why):
   before any parser sees it;
 - every HTTP attempt is reported to ``on_attempt`` (response or typed error) before any retry;
 - only ``ConnectionFailed`` (nothing sent) is retried everywhere; ``RateLimited`` only for
-  lists: a 429 may come after FinerWorks processed a delete, so a delete is never resent;
+  lists and credentials: a 429 may come after FinerWorks processed a delete or a save, so
+  neither is ever resent once it may have reached FinerWorks (a save is not idempotent);
 - API keys never appear in URLs, reprs, error text or log lines.
 """
 
@@ -24,18 +25,24 @@ import requests
 
 from orders.finerworks.answers import LIST_ENDPOINT, FinerWorksResponse, RawAnswer, answer_interpret
 from orders.finerworks.errors import (
-    BadResponse,
     ConnectionFailed,
     FinerWorksError,
     MissingCredentials,
     RateLimited,
 )
-from orders.finerworks.failures import parse_retry_after, transport_error
-from orders.finerworks.payloads import clean_account_key, validate_ids
+from orders.finerworks.failures import TooLarge, parse_retry_after, transport_error, unread_error
+from orders.finerworks.payloads import save_payload, validate_ids, with_account_key
+from orders.finerworks.saves import ENDPOINT_SAVE, SavedOrder
 from orders.finerworks.spool import Body
 from orders.parsing import whole_number
 
-__all__ = ["FinerWorksClient", "FinerWorksResponse", "parse_retry_after", "validate_ids"]
+__all__ = [
+    "FinerWorksClient",
+    "FinerWorksResponse",
+    "SavedOrder",
+    "parse_retry_after",
+    "validate_ids",
+]
 
 logger = logging.getLogger("orders.finerworks")
 
@@ -47,6 +54,7 @@ AttemptCallback = Callable[["FinerWorksResponse | FinerWorksError"], Any]
 class FinerWorksClient:
     ENDPOINT_LIST = LIST_ENDPOINT
     ENDPOINT_DELETE = "delete_pending_orders"
+    ENDPOINT_SAVE = ENDPOINT_SAVE
     ENDPOINT_CREDENTIALS = "test_my_credentials"
 
     def __init__(
@@ -90,22 +98,22 @@ class FinerWorksClient:
     def list_pending_orders(
         self, ids: Sequence[int] | None = None, account_key: str | None = None
     ) -> FinerWorksResponse:
-        payload: dict[str, Any] = {}
-        if ids is not None:
-            payload["ids"] = validate_ids(ids)
-        account_key = clean_account_key(account_key)
-        if account_key is not None:
-            payload["account_key"] = account_key
-        return self._call("POST", self.ENDPOINT_LIST, payload)
+        payload: dict[str, Any] = {} if ids is None else {"ids": validate_ids(ids)}
+        return self._call("POST", self.ENDPOINT_LIST, with_account_key(payload, account_key))
 
     def delete_pending_orders(
         self, ids: Sequence[int], account_key: str | None = None
     ) -> FinerWorksResponse:
-        payload: dict[str, Any] = {"ids": validate_ids(ids)}
-        account_key = clean_account_key(account_key)
-        if account_key is not None:
-            payload["account_key"] = account_key
+        payload = with_account_key({"ids": validate_ids(ids)}, account_key)
         return self._call("POST", self.ENDPOINT_DELETE, payload)
+
+    def save_pending_orders(
+        self, orders: Sequence[dict], *, source: str, account_key: str | None = None
+    ) -> FinerWorksResponse:
+        """Create pending orders (one new id each, in ``saved``). Checked before sending
+        (ValueError); sent once: never resent once it may have reached FinerWorks."""
+        payload = save_payload(orders, source, account_key)
+        return self._call("POST", self.ENDPOINT_SAVE, payload)
 
     def test_my_credentials(self) -> FinerWorksResponse:
         return self._call("GET", self.ENDPOINT_CREDENTIALS, None)
@@ -153,8 +161,10 @@ class FinerWorksClient:
     def _retryable(self, err: FinerWorksError, endpoint: str) -> bool:
         if isinstance(err, ConnectionFailed):
             return True  # nothing reached FinerWorks
-        # A 429/503 may come after FinerWorks processed a delete: never resend one blindly.
-        return isinstance(err, RateLimited) and endpoint != self.ENDPOINT_DELETE
+        # A 429/503 may come after FinerWorks processed a delete or a save: only the reads
+        # are resent.
+        reads = (self.ENDPOINT_LIST, self.ENDPOINT_CREDENTIALS)
+        return isinstance(err, RateLimited) and endpoint in reads
 
     def _backoff(self, err: FinerWorksError, attempt: int) -> float:
         if err.retry_after is not None:
@@ -207,18 +217,9 @@ class FinerWorksClient:
             # FinerWorks answered (the headers came): whatever broke the body, it may have
             # processed the request.
             raise transport_error(exc, _since(started), common, answered=True) from exc
-        except (_TooLarge, OSError) as exc:  # OSError: the spool's disk is full or gone
-            if isinstance(exc, _TooLarge):
-                size = self.max_response_bytes // 2**20
-                why = f"FinerWorks sent an answer over {size} MB (FINERWORKS_MAX_RESPONSE_MB)"
-            else:
-                why = f"fwadmin could not store FinerWorks' answer ({exc.strerror or exc!r})"
-            raise BadResponse(
-                f"{why} on {endpoint}; it was not read.",
-                http_status=resp.status_code,
-                elapsed_ms=_since(started),
-                **common,
-            ) from exc
+        except (TooLarge, OSError) as exc:  # OSError: the spool's disk is full or gone
+            limit = self.max_response_bytes
+            raise unread_error(exc, limit, resp.status_code, _since(started), common) from exc
         raw = RawAnswer(resp.status_code, resp.headers, content, resp.encoding, _since(started))
         return answer_interpret(raw, common, self._redact)
 
@@ -229,18 +230,14 @@ class FinerWorksClient:
         declared = whole_number(str(resp.headers.get("Content-Length") or ""), max_digits=30)
         if declared is not None and declared > limit:
             resp.close()
-            raise _TooLarge
+            raise TooLarge
         body = Body()
         for chunk in resp.iter_content(chunk_size=1 << 20):
             if body.size + len(chunk) > limit:
                 resp.close()
-                raise _TooLarge
+                raise TooLarge
             body.write(chunk)
         return body if spooled else body.read_all()
-
-
-class _TooLarge(Exception):
-    """The answer is over max_response_bytes (read no further)."""
 
 
 def _since(started: float) -> int:

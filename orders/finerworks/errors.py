@@ -12,6 +12,9 @@ Every error carries an ``outcome`` code, stored as-is in the audit table:
 - ``server_error``         5xx
 - ``bad_response``         2xx that is not JSON or has no ``status`` object
 - ``rate_limited``         429, or 503 with Retry-After
+
+Every error also carries ``rejected_orders`` (empty unless a 400 on save_pending_orders named
+orders): the index of an order in the request -> what FinerWorks said of it.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ class FinerWorksError(Exception):
         elapsed_ms: int | None = None,
         payload: dict | None = None,
         retry_after: float | None = None,
+        rejected_orders: dict[int, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -49,6 +53,8 @@ class FinerWorksError(Exception):
         self.elapsed_ms = elapsed_ms
         self.payload = dict(payload or {})
         self.retry_after = retry_after
+        # Index of an order in the request -> FinerWorks' message(s) for it, redacted.
+        self.rejected_orders: dict[int, str] = dict(rejected_orders or {})
 
     def __str__(self) -> str:
         return self.message

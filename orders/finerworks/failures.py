@@ -101,8 +101,11 @@ def nothing_was_sent(exc: requests.exceptions.RequestException) -> bool:
     )
 
 
-def raise_for_http_status(http_status, text, excerpt, body_msg, retry_after, info) -> None:
-    """Map a non-2xx answer (and a 503 with Retry-After) to its typed error."""
+def raise_for_http_status(
+    http_status, text, excerpt, body_msg, retry_after, info, rejected_orders=None
+) -> None:
+    """Map a non-2xx answer (and a 503 with Retry-After) to its typed error. A 4xx
+    RequestRejected carries `rejected_orders` (index of an order sent -> its messages)."""
     endpoint = info["endpoint"]
     if http_status == 429 or (http_status == 503 and retry_after is not None):
         wait = f"; retry after {retry_after:g}s" if retry_after is not None else ""
@@ -125,6 +128,7 @@ def raise_for_http_status(http_status, text, excerpt, body_msg, retry_after, inf
             f"FinerWorks rejected the request on {endpoint} (HTTP {http_status}): "
             f"{body_msg or 'no message'}",
             status_message=body_msg,
+            rejected_orders=rejected_orders,
             **info,
         )
     if http_status >= 500:
@@ -163,6 +167,29 @@ def transport_error(
         f"No answer from FinerWorks on {endpoint} ({reason}); the request may or may "
         "not have been processed.",
         status_message=reason,
+        elapsed_ms=elapsed_ms,
+        **common,
+    )
+
+
+class TooLarge(Exception):
+    """The answer is over max_response_bytes (read no further)."""
+
+
+def unread_error(
+    exc: Exception, limit_bytes: int, http_status: int, elapsed_ms: int, common: dict
+) -> BadResponse:
+    """The BadResponse of an answer not read: too large (TooLarge), or its spool's
+    disk failed (OSError)."""
+    if isinstance(exc, TooLarge):
+        size = limit_bytes // 2**20
+        why = f"FinerWorks sent an answer over {size} MB (FINERWORKS_MAX_RESPONSE_MB)"
+    else:
+        reason = getattr(exc, "strerror", None) or repr(exc)
+        why = f"fwadmin could not store FinerWorks' answer ({reason})"
+    return BadResponse(
+        f"{why} on {common['endpoint']}; it was not read.",
+        http_status=http_status,
         elapsed_ms=elapsed_ms,
         **common,
     )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+MAX_SOURCE_CHARS = 50  # save_pending_orders' `source` (FinerWorks' limit)
 
 
 def validate_ids(ids: Any) -> list[int]:
@@ -29,3 +32,47 @@ def clean_account_key(account_key: Any) -> str | None:
     if not isinstance(account_key, str):
         raise ValueError(f"account_key must be a string or None, got {type(account_key).__name__}")
     return account_key
+
+
+def with_account_key(payload: dict, account_key: Any) -> dict:
+    """``payload`` with the cleaned account_key added (none for the key owner's account)."""
+    account_key = clean_account_key(account_key)
+    if account_key is not None:
+        payload["account_key"] = account_key
+    return payload
+
+
+def save_payload(orders: Any, source: Any, account_key: Any) -> dict:
+    """The body of a save_pending_orders request, or ValueError (nothing is sent then)."""
+    payload = {"orders": validate_orders(orders), "source": validate_source(source)}
+    return with_account_key(payload, account_key)
+
+
+def validate_orders(orders: Any) -> list[dict]:
+    """A copy of ``orders`` as the JSON sent (a non-empty list of objects), or ValueError."""
+    if not isinstance(orders, (list, tuple)):
+        raise ValueError(f"orders must be a non-empty list of dicts, got {type(orders).__name__}")
+    if not orders:
+        raise ValueError("orders must be a non-empty list of dicts; got an empty list")
+    for index, order in enumerate(orders):
+        if not isinstance(order, dict):
+            raise ValueError(f"orders[{index}] must be a dict, got {type(order).__name__}")
+    try:
+        # The copy is what is sent and audited, whatever the caller changes afterwards.
+        text = json.dumps(list(orders), allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise ValueError(f"orders must be plain JSON values: {exc}") from None
+    return json.loads(text)
+
+
+def validate_source(source: Any) -> str:
+    """``source`` if FinerWorks takes it (a non-blank string of at most 50 characters)."""
+    if not isinstance(source, str) or not source.strip():
+        shown = type(source).__name__ if not isinstance(source, str) else "a blank string"
+        raise ValueError(f"source must be a non-empty string, got {shown}")
+    if len(source) > MAX_SOURCE_CHARS:
+        raise ValueError(
+            f"source must be at most {MAX_SOURCE_CHARS} characters (FinerWorks' limit); "
+            f"got {len(source)}"
+        )
+    return source

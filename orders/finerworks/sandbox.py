@@ -15,6 +15,8 @@ a mode does nothing special on an endpoint it is not meant for):
 - delete really done, answer lost: ``deleted_but_500``, ``deleted_but_429`` and
   ``deleted_but_503`` (both ``Retry-After: 1``); on list_pending_orders: the normal listing
   with that HTTP status. ``sticky``: delete answers success but deletes nothing;
+- save_pending_orders really saves, answer lost: ``saved_but_500`` (the ``deleted_but_*``
+  modes too); its validation (400 ModelState naming ``orders[i]...``) is in ``sandbox_save``;
 - list_pending_orders answers 200 with a success ``status``, but: ``orders_missing`` (no
   ``orders`` key), ``orders_null``, ``orders_not_list`` (an object), ``deep_nesting`` (one
   record whose ``x`` nests ``sandbox.deep_nesting_depth`` lists, default 20000), ``huge_body``
@@ -23,6 +25,8 @@ a mode does nothing special on an endpoint it is not meant for):
 Raw (poison) records: ``add_raw_record(value, account_key=None)`` lists any JSON value
 verbatim after an account's orders (id listings: only if its ``fulfillment_id`` loosely
 matches an asked id); never deleted; ``clear_raw_records()``.
+``set_apostrophe_quirk(True)``: a save with a ``'`` in any text answers 500 (FinerWorks' SQL
+bug), saving nothing. ``set_save_reply("imports" | "orders" | "none")``: the save reply's shape.
 ``account_keys_allowed = False`` (at runtime too): every account_key is ignored (the owner's).
 ``list_cap = N``: every list answer silently cut to its first N orders (None: no cap).
 
@@ -30,7 +34,8 @@ HTTP control surface (no auth): ``POST /_sandbox/fault`` ``{"endpoint", "mode", 
 ``POST /_sandbox/reset_faults``, ``POST /_sandbox/latency`` ``{"ms"}``,
 ``POST /_sandbox/reset_requests``, ``POST /_sandbox/raw_record`` ``{"account_key", "record"}``,
 ``POST /_sandbox/reset_raw_records``, ``POST /_sandbox/account_keys`` ``{"allowed": bool}``,
-``GET /_sandbox/state``.
+``POST /_sandbox/apostrophe_quirk`` ``{"on": bool}``, ``POST /_sandbox/save_reply``
+``{"shape"}``, ``GET /_sandbox/state``.
 """
 
 from __future__ import annotations

@@ -37,6 +37,16 @@ def _account_keys(sb: Sandbox, data: dict) -> dict:
     return _ok(sb)
 
 
+def _save_reply(sb: Sandbox, data: dict) -> dict:
+    sb.set_save_reply(data.get("shape"))
+    return _ok(sb)
+
+
+def _apostrophe_quirk(sb: Sandbox, data: dict) -> dict:
+    sb.set_apostrophe_quirk(data.get("on"))
+    return _ok(sb)
+
+
 def _latency(sb: Sandbox, data: dict) -> dict:
     sb.set_latency(int(data.get("ms", 0)))
     return _ok(sb)
@@ -66,4 +76,6 @@ CONTROLS: dict[tuple[str, str], Callable[[Sandbox, dict], dict]] = {
     ("POST", "raw_record"): _raw_record,
     ("POST", "reset_raw_records"): _reset_raw_records,
     ("POST", "account_keys"): _account_keys,
+    ("POST", "save_reply"): _save_reply,
+    ("POST", "apostrophe_quirk"): _apostrophe_quirk,
 }

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from orders.finerworks import sandbox_wire as wire
 from orders.finerworks.sandbox_control import CONTROLS
+from orders.finerworks.sandbox_save import save_answer
 from orders.finerworks.sandbox_wire import ENDPOINTS
 
 if TYPE_CHECKING:
@@ -158,6 +159,8 @@ class _Handler(BaseHTTPRequestHandler):
         entry["effective_account"] = account
         if endpoint == "list_pending_orders":
             self._list(account, body.get("ids"), fault)
+        elif endpoint == "save_pending_orders":
+            self._send(*save_answer(sb, account, body, fault))
         else:
             self._delete(account, body.get("ids"), fault)
 

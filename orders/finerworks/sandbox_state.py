@@ -13,10 +13,11 @@ from typing import Any
 from orders.finerworks import sandbox_wire as wire
 from orders.finerworks.demo_data import make_records
 from orders.finerworks.sandbox_events import OrderEvents
+from orders.finerworks.sandbox_save import SaveOrders
 from orders.finerworks.sandbox_wire import ENDPOINTS, FAULT_MODES
 
 
-class SandboxState(OrderEvents):
+class SandboxState(OrderEvents, SaveOrders):
     def __init__(
         self,
         web_api_key: str = wire.DEFAULT_WEB_API_KEY,
@@ -38,6 +39,8 @@ class SandboxState(OrderEvents):
         # documents no cap; this is the failure a verification must not be fooled by.
         self.list_cap: int | None = None
         self.list_ignores_ids = False  # True: an id listing answers with every order
+        self.save_reply = "imports"  # a save's answer shape: see sandbox_save.SAVE_REPLY_SHAPES
+        self.apostrophe_quirk = False  # True: a ' in saved orders answers FinerWorks' SQL 500
         self.on_request = None  # called with each request's log entry before it is served
         self.requests: list[dict] = []
         self._lock = threading.RLock()
@@ -181,6 +184,8 @@ class SandboxState(OrderEvents):
                 "latency_ms": self.latency_ms,
                 "deep_nesting_depth": self.deep_nesting_depth,
                 "huge_body_bytes": self.huge_body_bytes,
+                "save_reply": self.save_reply,
+                "apostrophe_quirk": self.apostrophe_quirk,
                 "faults": [{"endpoint": e, "mode": m, "times": t} for e, m, t in self._faults],
             }
 

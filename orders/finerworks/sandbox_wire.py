@@ -10,7 +10,12 @@ import json
 import uuid
 from typing import Any
 
-ENDPOINTS = ("list_pending_orders", "delete_pending_orders", "test_my_credentials")
+ENDPOINTS = (
+    "list_pending_orders",
+    "delete_pending_orders",
+    "save_pending_orders",
+    "test_my_credentials",
+)
 # Answered before anything else (keys, ids): the call does nothing.
 CANNED_FAULTS = (
     "500",
@@ -24,11 +29,13 @@ CANNED_FAULTS = (
     "400_modelstate",
 )
 # delete_pending_orders really deletes, then answers this status (on list_pending_orders:
-# the normal listing with that status).
+# the normal listing with that status; on save_pending_orders: saved, then that status).
 DELETED_BUT_FAULTS = ("deleted_but_500", "deleted_but_429", "deleted_but_503")
 # list_pending_orders answers 200 with a success envelope, but a broken ``orders``.
 LIST_BODY_FAULTS = ("orders_missing", "orders_null", "orders_not_list", "deep_nesting", "huge_body")
-FAULT_MODES = (*CANNED_FAULTS, *DELETED_BUT_FAULTS, "sticky", *LIST_BODY_FAULTS)
+# save_pending_orders really saves, then answers 500 (the deleted_but modes: that status).
+SAVED_BUT_FAULTS = ("saved_but_500",)
+FAULT_MODES = (*CANNED_FAULTS, *DELETED_BUT_FAULTS, "sticky", *LIST_BODY_FAULTS, *SAVED_BUT_FAULTS)
 
 DEFAULT_WEB_API_KEY = "sandbox-web-key"
 DEFAULT_APP_KEY = "sandbox-app-key"
@@ -77,6 +84,10 @@ DELETED_BUT_ANSWERS: dict[str, Answer] = {
     ),
     "deleted_but_429": (429, TOO_MANY_BODY, RETRY_AFTER),
     "deleted_but_503": (503, UNAVAILABLE_BODY, RETRY_AFTER),
+}
+SAVED_BUT_ANSWERS: dict[str, Answer] = {
+    **DELETED_BUT_ANSWERS,
+    "saved_but_500": DELETED_BUT_ANSWERS["deleted_but_500"],
 }
 
 

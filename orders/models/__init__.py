@@ -7,6 +7,7 @@ from .accounts import AccountGrant, FinerWorksAccount
 from .audit import CALL_OUTCOMES, AppendOnlyQuerySet, CallEndpoint, CallPurpose, FinerWorksCall
 from .deletions import BulkDeletion, BulkDeletionItem
 from .orders import LIST_FILTER_COLUMNS, LIST_ORDER, LIST_ORDER_DESC, PendingOrder
+from .restores import BulkRestore, BulkRestoreItem
 from .syncs import SyncRun, SyncSchedule, WorkerBeat
 
 __all__ = [
@@ -18,6 +19,8 @@ __all__ = [
     "AppendOnlyQuerySet",
     "BulkDeletion",
     "BulkDeletionItem",
+    "BulkRestore",
+    "BulkRestoreItem",
     "CallEndpoint",
     "CallPurpose",
     "CaseInsensitiveIndex",

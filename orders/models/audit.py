@@ -22,6 +22,7 @@ class CallEndpoint(models.TextChoices):
     LIST = "list_pending_orders", "list_pending_orders"
     DELETE = "delete_pending_orders", "delete_pending_orders"
     CREDENTIALS = "test_my_credentials", "test_my_credentials"
+    SAVE = "save_pending_orders", "save_pending_orders"
     PRUNE = "prune_finerworks_calls", "audit pruning (local)"
 
 
@@ -30,6 +31,8 @@ class CallPurpose(models.TextChoices):
     PREFLIGHT = "preflight", "Pre-flight check"
     DELETE = "delete", "Delete"
     VERIFY = "verify", "Verification"
+    RESTORE = "restore", "Restore"
+    RESTORE_VERIFY = "restore_verify", "Restore verification"
     ACCOUNT_CHECK = "account_check", "Account key check"
     CREDENTIALS_CHECK = "credentials_check", "Credentials check"
     RETENTION = "retention", "Audit retention"
@@ -78,6 +81,9 @@ class FinerWorksCall(models.Model):
     attempt = models.PositiveSmallIntegerField(default=1)
     bulk_deletion = models.ForeignKey(
         BulkDeletion, null=True, blank=True, on_delete=models.PROTECT, related_name="calls"
+    )
+    bulk_restore = models.ForeignKey(
+        "BulkRestore", null=True, blank=True, on_delete=models.PROTECT, related_name="calls"
     )
 
     objects = AppendOnlyQuerySet.as_manager()

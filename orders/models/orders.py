@@ -68,6 +68,23 @@ class PendingOrder(models.Model):
         related_name="claimed_orders",
         help_text="The running deletion that holds this order; no other may send it.",
     )
+    restore_claimed_by = models.ForeignKey(
+        "BulkRestore",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="claimed_orders",
+        help_text="The restore re-creating (or that re-created) this deleted order: kept once "
+        "restored, so an order is restored at most once.",
+    )
+    restored_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="restored_as",
+        help_text="The deleted order this one re-creates (a restore gives it a new id).",
+    )
 
     class Meta:
         constraints = [
@@ -111,7 +128,10 @@ class PendingOrder(models.Model):
             ),
             models.Index(fields=["fulfillment_id"], name="po_fulfillment_id"),
         ]
-        permissions = [("delete_at_finerworks", "Can delete pending orders at FinerWorks")]
+        permissions = [
+            ("delete_at_finerworks", "Can delete pending orders at FinerWorks"),
+            ("restore_at_finerworks", "Can restore deleted pending orders at FinerWorks"),
+        ]
 
     def __str__(self):
         # Shown by the admin in labels and titles: bidi controls made visible (orders.text).

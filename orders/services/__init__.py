@@ -24,6 +24,17 @@ from .deletion_drafts import (
 from .deletion_run import bulk_deletion_run
 from .deletion_start import bulk_deletion_start
 from .deletion_status import bulk_deletion_progress, bulk_deletion_report, bulk_deletion_totals
+from .restore_confirm import bulk_restore_confirm
+from .restore_run import bulk_restore_run
+from .restore_start import (
+    bulk_restore_accounts,
+    bulk_restore_discard,
+    bulk_restore_start,
+    restorable_orders,
+    restore_for_user,
+    restore_window_start,
+)
+from .restore_status import bulk_restore_progress, bulk_restore_report, bulk_restore_totals
 from .sync import SyncSummary, pending_orders_sync
 from .sync_runs import sync_runs_execute, sync_runs_request
 from .sync_schedule import scheduled_sync_claim
@@ -49,6 +60,17 @@ __all__ = [
     "bulk_deletion_requeue_allowed",
     "bulk_deletion_run",
     "bulk_deletion_totals",
+    "bulk_restore_accounts",
+    "bulk_restore_confirm",
+    "bulk_restore_discard",
+    "bulk_restore_progress",
+    "bulk_restore_report",
+    "bulk_restore_run",
+    "bulk_restore_start",
+    "bulk_restore_totals",
+    "restorable_orders",
+    "restore_for_user",
+    "restore_window_start",
     "delete_refusal_record",
     "finerworks_account_verify",
     "finerworks_call_record",

@@ -10,7 +10,7 @@ from orders.finerworks.client import FinerWorksClient, FinerWorksResponse
 from orders.finerworks.errors import FinerWorksError, MissingCredentials
 from orders.models import BulkDeletion, FinerWorksAccount, FinerWorksCall
 
-ALLOWED_PAYLOAD_KEYS = ("ids", "account_key")
+ALLOWED_PAYLOAD_KEYS = ("ids", "account_key", "source")
 LISTED_AFTER_DELETE = "listed_after_delete"
 logger = logging.getLogger("orders.audit")
 
@@ -21,7 +21,7 @@ def _log(call: FinerWorksCall) -> None:
     logger.log(
         level,
         "finerworks_call id=%s endpoint=%s purpose=%s outcome=%s http_status=%s duration_ms=%s "
-        "reference_id=%s deletion=%s account=%s attempt=%s ids=%s user=%s",
+        "reference_id=%s deletion=%s restore=%s account=%s attempt=%s ids=%s user=%s",
         call.pk,
         call.endpoint,
         call.purpose,
@@ -30,9 +30,10 @@ def _log(call: FinerWorksCall) -> None:
         call.duration_ms if call.duration_ms is not None else "-",
         call.reference_id or "-",
         call.bulk_deletion_id or "-",
+        call.bulk_restore_id or "-",
         call.account_id or "-",
         call.attempt,
-        len(call.request_payload.get("ids") or ()),
+        len(call.request_payload.get("ids") or call.request_payload.get("order_pos") or ()),
         call.acting_username or "-",
     )
 
@@ -46,7 +47,11 @@ def _user_or_none(user):
 
 
 def _allow_listed(payload: dict | None) -> dict:
-    return {k: v for k, v in (payload or {}).items() if k in ALLOWED_PAYLOAD_KEYS}
+    kept = {k: v for k, v in (payload or {}).items() if k in ALLOWED_PAYLOAD_KEYS}
+    orders = (payload or {}).get("orders")
+    if isinstance(orders, list):  # a save: which orders, not the addresses they carry
+        kept["order_pos"] = [str(o.get("order_po", "")) for o in orders if isinstance(o, dict)]
+    return kept
 
 
 def finerworks_call_record(
@@ -56,6 +61,7 @@ def finerworks_call_record(
     account: FinerWorksAccount | None,
     acting_user=None,
     bulk_deletion: BulkDeletion | None = None,
+    bulk_restore=None,
 ) -> FinerWorksCall:
     """Record one attempt (answer or failure) durably.
 
@@ -94,6 +100,7 @@ def finerworks_call_record(
             purpose=purpose,
             account=account,
             bulk_deletion=bulk_deletion,
+            bulk_restore=bulk_restore,
             **fields,
         )
     _log(call)
@@ -109,6 +116,7 @@ def finerworks_call_refusal_record(
     reason: str,
     ids=(),
     bulk_deletion: BulkDeletion | None = None,
+    bulk_restore=None,
 ) -> FinerWorksCall:
     """Record a call fwadmin refused to make (nothing was sent to FinerWorks)."""
     payload = {"ids": sorted(ids)} if ids else {}
@@ -122,6 +130,7 @@ def finerworks_call_refusal_record(
             purpose=purpose,
             account=account,
             bulk_deletion=bulk_deletion,
+            bulk_restore=bulk_restore,
             request_payload=payload,
             outcome="refused",
             error_class="Refused",
@@ -156,6 +165,7 @@ def finerworks_client(
     account: FinerWorksAccount | None,
     acting_user=None,
     bulk_deletion: BulkDeletion | None = None,
+    bulk_restore=None,
     before_attempt=None,
 ) -> FinerWorksClient:
     """A client configured from settings whose every attempt lands in the audit table."""
@@ -172,6 +182,7 @@ def finerworks_client(
             account=account,
             acting_user=acting_user,
             bulk_deletion=bulk_deletion,
+            bulk_restore=bulk_restore,
         )
 
     return FinerWorksClient(

@@ -26,15 +26,22 @@ class CancelRequested(Exception):
 
 
 class RunFence:
-    def __init__(self, deletion: BulkDeletion, acting_user) -> None:
+    """A deletion's run attempt, or a restore's (`run`: any model with the same state,
+    run_attempt, heartbeat_at and cancel_requested columns; `may`: the permission check)."""
+
+    def __init__(
+        self, deletion, acting_user, *, may=user_can_delete_at_finerworks, verb="delete"
+    ) -> None:
         self.deletion = deletion
         self.token = deletion.run_attempt
         self.acting_user = acting_user
         self.superseded = False
         self.planned: dict[int, int] = {}  # delete calls this run plans, by account
+        self._may, self._verb = may, verb
+        self._label = "Restore" if verb == "restore" else "Deletion"
 
     def _mine(self):
-        return BulkDeletion.objects.filter(
+        return type(self.deletion).objects.filter(
             pk=self.deletion.pk, run_attempt=self.token, state=BulkDeletion.State.RUNNING
         )
 
@@ -49,7 +56,7 @@ class RunFence:
                 if unless_cancelled and self._mine().exists():
                     raise CancelRequested
                 self.superseded = True
-                raise Superseded(f"Deletion #{self.deletion.pk} is run by another worker now.")
+                raise Superseded(f"{self._label} #{self.deletion.pk} is run by another worker now.")
             yield
 
     def progress(self, **fields) -> None:
@@ -60,10 +67,11 @@ class RunFence:
         """Before every delete attempt (retries too): Superseded if no longer current."""
         if not self._mine().exists():
             self.superseded = True
-            raise Superseded(f"Deletion #{self.deletion.pk} is run by another worker now.")
+            raise Superseded(f"{self._label} #{self.deletion.pk} is run by another worker now.")
 
     def cancel_requested(self) -> bool:
-        return BulkDeletion.objects.filter(pk=self.deletion.pk, cancel_requested=True).exists()
+        run = type(self.deletion).objects.filter(pk=self.deletion.pk, cancel_requested=True)
+        return run.exists()
 
     def refusal(self, account) -> str:
         """Why the acting user may not (or no longer) delete for this account ("" if they
@@ -71,8 +79,8 @@ class RunFence:
         user = self.acting_user
         if user is not None:
             user = get_user_model().objects.filter(pk=user.pk, is_active=True).first()
-        if user is None or not user_can_delete_at_finerworks(user):
-            return f"{self.acting_user} may no longer delete orders at FinerWorks."
+        if user is None or not self._may(user):
+            return f"{self.acting_user} may no longer {self._verb} orders at FinerWorks."
         if not user_may_act_for(user, account):
             return f"{self.acting_user} may not act for the FinerWorks account {account}."
         return ""

@@ -15,6 +15,12 @@ from orders.views.deletions import (
     DeletionRequeueView,
 )
 from orders.views.orders import OrderDetailView, OrderListView
+from orders.views.restores import (
+    RestoreConfirmView,
+    RestoreCreateView,
+    RestoreDetailView,
+    RestoreDiscardView,
+)
 from orders.views.syncs import RefreshView, SyncStatusView
 
 __all__ = [
@@ -33,5 +39,9 @@ __all__ = [
     "OrderDetailView",
     "OrderListView",
     "RefreshView",
+    "RestoreConfirmView",
+    "RestoreCreateView",
+    "RestoreDetailView",
+    "RestoreDiscardView",
     "SyncStatusView",
 ]

@@ -24,6 +24,13 @@ class CanDelete(UserPassesTestMixin):
         return permissions.user_can_delete_at_finerworks(self.request.user)
 
 
+class CanRestore(UserPassesTestMixin):
+    raise_exception = True
+
+    def test_func(self):
+        return permissions.user_can_restore_at_finerworks(self.request.user)
+
+
 class CanRequeue(UserPassesTestMixin):
     raise_exception = True
 

@@ -12,6 +12,7 @@ from orders import permissions, selectors, services
 from orders.models import BulkDeletion, BulkDeletionItem, PendingOrder
 from orders.tasks import bulk_deletion_enqueue
 from orders.views.base import CanDelete, CanRequeue, CanViewOrders, numbered_page
+from orders.views.restores import restore_offer
 
 
 class DeletionMixin:
@@ -72,6 +73,8 @@ class DeletionDetailView(CanViewOrders, DeletionMixin, TemplateView):
             report=services.bulk_deletion_report(deletion) if deletion.is_done else [],
             page=page,
             calls=deletion.calls.order_by("created_at", "id")[:200],
+            can_restore=restore_offer(self.request.user, deletion=deletion),
+            restores=selectors.bulk_restores_for_user(self.request.user).filter(deletion=deletion),
             **kwargs,
         )
 
@@ -109,4 +112,5 @@ class DeletionListView(CanViewOrders, TemplateView):
     def get_context_data(self, **kwargs):
         deletions = selectors.bulk_deletions_for_user(self.request.user)
         page = numbered_page(self.request, deletions, 50)
-        return super().get_context_data(page=page, **kwargs)
+        restores = selectors.bulk_restores_for_user(self.request.user)[:20]
+        return super().get_context_data(page=page, restores=restores, **kwargs)

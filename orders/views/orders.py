@@ -14,6 +14,7 @@ from orders.views.order_page import (
     sort_headers,
     state_word,
 )
+from orders.views.restores import restore_offer
 
 # The list's columns, each sortable by its key (OrderFilterForm's sort choices).
 SORT_COLUMNS = [(key, header) for key, (header, _) in SORTS.items()]
@@ -69,5 +70,11 @@ class OrderDetailView(CanViewOrders, DetailView):
         return selectors.pending_orders_for_user(self.request.user).select_related("account")
 
     def get_context_data(self, **kwargs):
-        raw = json.dumps(self.object.raw, indent=2, ensure_ascii=False, sort_keys=True)
-        return super().get_context_data(raw_pretty=raw, **kwargs)
+        order = self.object
+        raw = json.dumps(order.raw, indent=2, ensure_ascii=False, sort_keys=True)
+        return super().get_context_data(
+            raw_pretty=raw,
+            can_restore=restore_offer(self.request.user, order=order),
+            restored_as=order.restored_as.filter(account=order.account).first(),
+            **kwargs,
+        )
