@@ -42,6 +42,14 @@ class PendingOrder(models.Model):
     total_quantity = models.PositiveIntegerField(default=0)
     first_sku = models.CharField(max_length=100, blank=True)
     first_title = models.CharField(max_length=300, blank=True)
+    # Computed at sync from the record (orders.junk): the junk finder and the search.
+    fingerprint = models.CharField(
+        max_length=32, blank=True, help_text="Recipient, address and items: equal for re-imports."
+    )
+    incomplete = models.CharField(
+        max_length=200, blank=True, help_text="What FinerWorks would refuse at submit."
+    )
+    search_text = models.TextField(blank=True, help_text="What the list's search reads.")
     raw = models.JSONField(help_text="The record exactly as FinerWorks listed it.")
     raw_hash = models.CharField(max_length=64)
     first_seen_at = models.DateTimeField()

@@ -8,6 +8,7 @@ from datetime import datetime
 from orders.finerworks.client import FinerWorksResponse
 from orders.finerworks.responses import canonical_json
 from orders.finerworks.spool import ListedOrders
+from orders.junk import incomplete_reason, order_fingerprint, search_text
 
 
 @dataclass
@@ -73,7 +74,7 @@ def mirrored_fields(record: dict) -> dict:
     name = " ".join(
         str(part) for part in (recipient.get("first_name"), recipient.get("last_name")) if part
     )
-    return {
+    fields = {
         "order_po": _text(record.get("order_po"), 200),
         "recipient_name": _text(name, 200),
         "recipient_company": _text(recipient.get("company_name"), 200),
@@ -86,4 +87,10 @@ def mirrored_fields(record: dict) -> dict:
         "total_quantity": sum(int(item.get("product_qty") or 0) for item in items),
         "first_sku": _text(first.get("product_sku"), 100),
         "first_title": _text(first.get("product_title"), 300),
+    }
+    return {
+        **fields,
+        "fingerprint": order_fingerprint(record),
+        "incomplete": _text(incomplete_reason(record), 200),
+        "search_text": search_text(record, fields),
     }
