@@ -38,6 +38,7 @@ urlpatterns = [
     path("restores/new/", views.RestoreCreateView.as_view(), name="restore_create"),
     path("restores/<int:pk>/", views.RestoreDetailView.as_view(), name="restore_detail"),
     path("restores/<int:pk>/confirm/", views.RestoreConfirmView.as_view(), name="restore_confirm"),
+    path("restores/<int:pk>/recheck/", views.RestoreRecheckView.as_view(), name="restore_recheck"),
     path("restores/<int:pk>/discard/", views.RestoreDiscardView.as_view(), name="restore_discard"),
     path("audit/", views.CallListView.as_view(), name="call_list"),
     path("audit/export.csv", views.CallCsvView.as_view(), name="call_csv"),

@@ -25,6 +25,7 @@ from .deletion_run import bulk_deletion_run
 from .deletion_start import bulk_deletion_start
 from .deletion_status import bulk_deletion_progress, bulk_deletion_report, bulk_deletion_totals
 from .restore_confirm import bulk_restore_confirm
+from .restore_control import bulk_restore_recheck, bulk_restore_recheck_allowed
 from .restore_run import bulk_restore_run
 from .restore_start import (
     bulk_restore_accounts,
@@ -64,6 +65,8 @@ __all__ = [
     "bulk_restore_confirm",
     "bulk_restore_discard",
     "bulk_restore_progress",
+    "bulk_restore_recheck",
+    "bulk_restore_recheck_allowed",
     "bulk_restore_report",
     "bulk_restore_run",
     "bulk_restore_start",

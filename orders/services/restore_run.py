@@ -61,6 +61,14 @@ def bulk_restore_run(*, restore: BulkRestore, acting_user) -> BulkRestore:
         raise
     if stop_reason:
         return _finish(fence, State.FAILED, stop_reason)
+    if unsettled := restore.items.filter(outcome__in=IN_FLIGHT).count():
+        # Not finished while FinerWorks may hold orders fwadmin cannot name: a recheck
+        # lists again (and never resends).
+        why = (
+            f"{unsettled} order{'s' if unsettled != 1 else ''} with an unknown outcome: "
+            "press Check again to list FinerWorks once more (nothing is sent again)."
+        )
+        return _finish(fence, State.FAILED, why)
     return _finish(fence, State.CANCELLED if fence.cancel_requested() else State.FINISHED, "")
 
 

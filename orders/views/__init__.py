@@ -20,6 +20,7 @@ from orders.views.restores import (
     RestoreCreateView,
     RestoreDetailView,
     RestoreDiscardView,
+    RestoreRecheckView,
 )
 from orders.views.syncs import RefreshView, SyncStatusView
 
@@ -43,5 +44,6 @@ __all__ = [
     "RestoreCreateView",
     "RestoreDetailView",
     "RestoreDiscardView",
+    "RestoreRecheckView",
     "SyncStatusView",
 ]

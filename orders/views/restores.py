@@ -107,6 +107,23 @@ class RestoreDiscardView(CanRestore, View):
         return redirect("orders:deletion_list")
 
 
+class RestoreRecheckView(CanRestore, View):
+    """List FinerWorks again for orders whose save had an unknown outcome (never resent)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        restore = get_object_or_404(selectors.bulk_restores_for_user(request.user), pk=pk)
+        try:
+            services.bulk_restore_recheck(restore=restore, user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("orders:restore_detail", pk=pk)
+        bulk_restore_enqueue(restore)
+        messages.info(request, f"Restore #{pk} is queued to check FinerWorks again.")
+        return redirect("orders:restore_detail", pk=pk)
+
+
 class RestoreDetailView(CanViewOrders, TemplateView):
     template_name = "orders/restore_detail.html"
 
@@ -117,6 +134,8 @@ class RestoreDetailView(CanViewOrders, TemplateView):
             restore=restore,
             progress=services.bulk_restore_progress(restore),
             report=services.bulk_restore_report(restore) if restore.is_done else [],
+            can_recheck=permissions.user_can_restore_at_finerworks(self.request.user)
+            and services.bulk_restore_recheck_allowed(restore),
             page=numbered_page(self.request, items, 200),
             calls=restore.calls.order_by("created_at", "id")[:200],
             **kwargs,
