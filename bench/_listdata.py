@@ -85,6 +85,8 @@ def _rows(size: int, account_ids: list[int]):
                 "deleted_by_username": "",
                 "deleted_by_deletion_id": None,
                 "claimed_by_id": None,
+                "restore_claimed_by_id": None,
+                "restored_from_id": None,
                 "warning": "",
             }
             if vendor == "sqlite":

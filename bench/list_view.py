@@ -1,9 +1,10 @@
 """List view: the dashboard's order list against the stock admin changelist, same rows.
 
     python -m bench.list_view --size 100000 [--database-url URL] [--fresh] [--repeat 7]
+        [--cases search]
 
 Every request goes through the whole stack: Django's test client, a logged-in superuser,
-all middleware, the templates. Four cases (first page, a deep page, a search, a filter),
+all middleware, the templates. The cases (first page, a deep page, searches, filters),
 each timed for the dashboard and for the baseline after a warm-up; the figure is the ratio
 of medians. Query counts are taken on a separate, untimed request.
 """
@@ -53,6 +54,7 @@ def cases(client, size: int, page_size: int) -> dict[str, tuple[str, str]]:
             ours + urlencode({**base, "q": email}),
             admin + f"{pending}&" + urlencode({"q": email}),
         ),
+        **search_cases(ours, admin + f"{pending}&", base, rare=f"{FIRST_ID + middle}@ex"),
         "filter (source)": (
             ours + urlencode({**base, "source": "etsy"}),
             admin + f"{pending}&source=etsy",
@@ -66,6 +68,25 @@ def cases(client, size: int, page_size: int) -> dict[str, tuple[str, str]]:
             ours + urlencode({**base, "state": "deleted"}),
             admin + "state__exact=deleted",
         ),
+    }
+
+
+# Substring searches (icontains) that list the same orders on both sides: terms found only
+# in the PO, the name or the e-mail, which the admin searches too (the dashboard also
+# reads the company, the SKUs and the titles).
+SEARCH_TERMS = {"common": "Rossi", "two letters": "ia"}
+
+
+def search_cases(ours: str, admin: str, base: dict, *, rare: str) -> dict[str, tuple[str, str]]:
+    """The search cases: a last name (about 5 % of the orders), a part of one e-mail, and a
+    two-letter term (no trigram: a scan on SQLite, as in the admin)."""
+    terms = {**SEARCH_TERMS, "rare": rare}
+    return {
+        f"search {kind} ({term})": (
+            ours + urlencode({**base, "q": term}),
+            admin + urlencode({"q": term}),
+        )
+        for kind, term in terms.items()
     }
 
 
@@ -85,6 +106,9 @@ def parse_args():
     add_repeat(parser, 3 if quick() else 7)
     parser.add_argument(
         "--page-size", type=int, default=25, help="rows per page, both sides (25: the default)"
+    )
+    parser.add_argument(
+        "--cases", default="", help="only the cases whose name contains this (e.g. search)"
     )
     return parser.parse_args()
 
@@ -164,6 +188,8 @@ def main() -> None:
     db = connection.vendor
     log(f"list view, {db}, {args.size:,} orders")
     for name, (ours, admin) in cases(client, args.size, args.page_size).items():
+        if args.cases not in name:
+            continue
         report(case_result(args, db, name, ours, admin, client, viewer))
 
 

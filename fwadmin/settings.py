@@ -237,6 +237,8 @@ if not 0 <= FWADMIN_SYNC_EVERY_MINUTES <= 7 * 24 * 60:
 FWADMIN_MIRROR_STALE_AFTER_MINUTES = env.int("FWADMIN_MIRROR_STALE_AFTER_MINUTES", default=60)
 # Deletions larger than this (or chosen by filter) need the count typed and a reason.
 FWADMIN_CONFIRM_TYPED_ABOVE = env.int("FWADMIN_CONFIRM_TYPED_ABOVE", default=100)
+# The junk finder's "Not changed for N days" preset: orders first seen longer ago.
+FWADMIN_STALE_DAYS = env.int("FWADMIN_STALE_DAYS", default=30)
 # A draft (a frozen selection awaiting its "yes") expires after this many minutes.
 FWADMIN_DRAFT_EXPIRES_MINUTES = env.int("FWADMIN_DRAFT_EXPIRES_MINUTES", default=30)
 # Restores: a deleted order can be re-created this many days after its deletion, at most

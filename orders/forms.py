@@ -3,13 +3,15 @@
 from functools import cached_property
 
 from django import forms
-from django.db.models import Q, QuerySet, Value
+from django.db.models import QuerySet, Value
 from django.db.models.functions import Upper
 
 from .db import Unindexed
-from .models import CALL_OUTCOMES, CallEndpoint, FinerWorksCall, PendingOrder
+from .junk_presets import PRESETS, junk_filter, preset_label
+from .models import PendingOrder
 from .parsing import whole_number
 from .permissions import accounts_for_user
+from .search import search_orders
 
 # The list's sortable columns, in header order: key -> (header, ordering fields). The
 # list's headers and this form's choices both come from here.
@@ -45,6 +47,7 @@ class OrderFilterForm(forms.Form):
     test_mode = forms.ChoiceField(
         required=False, choices=[("", "Test or live"), ("yes", "Test only"), ("no", "Live only")]
     )
+    junk = forms.ChoiceField(required=False, choices=[("", "All orders"), *PRESETS.items()])
     sort = forms.ChoiceField(required=False, choices=SORT_CHOICES)
     page_size = forms.TypedChoiceField(
         required=False, coerce=int, choices=[(n, n) for n in PAGE_SIZES], empty_value=25
@@ -58,6 +61,9 @@ class OrderFilterForm(forms.Form):
         self.fields["account"].choices = [
             ("", "All accounts"),
             *((account.pk, account.name) for account in self.accounts),
+        ]
+        self.fields["junk"].choices = [("", "All orders")] + [
+            (preset, preset_label(preset)) for preset in PRESETS
         ]
 
     @cached_property
@@ -86,9 +92,9 @@ class OrderFilterForm(forms.Form):
         return default if value in (None, "") else value
 
     def filter(self, orders: QuerySet[PendingOrder]) -> QuerySet[PendingOrder]:
-        """Apply the filters. The search matches the start of the PO, the recipient's name
-        or e-mail (case-insensitively: indexed prefixes, not a scan of every order) or
-        the exact FinerWorks id."""
+        """Apply the filters. The search matches any part of the PO, the recipient's name,
+        company or e-mail, or an item's SKU or title, in any case (the admin's icontains,
+        served by an index: orders.search), or the exact FinerWorks id."""
         q = self.value("q", "").strip()
         # While searching, the search's indexes must drive the query, not state/account.
         orders = orders.alias(_state=Unindexed("state"), _account=Unindexed("account_id"))
@@ -111,15 +117,10 @@ class OrderFilterForm(forms.Form):
         test_mode = self.value("test_mode")
         if test_mode:
             orders = orders.filter(test_mode=test_mode == "yes")
+        if junk := self.value("junk"):
+            orders = junk_filter(orders, junk)
         if q:
-            match = (
-                Q(order_po__istartswith=q)
-                | Q(recipient_name__istartswith=q)
-                | Q(recipient_email__istartswith=q)
-            )
-            if (fid := whole_number(q.lstrip("#"))) is not None:
-                match |= Q(fulfillment_id=fid)
-            orders = orders.filter(match)
+            orders = search_orders(orders, q, or_fulfillment_id=whole_number(q.lstrip("#")))
         return orders
 
     def ordering(self) -> list[str]:
@@ -140,6 +141,8 @@ class OrderFilterForm(forms.Form):
             parts.append("test orders only" if test_mode == "yes" else "live orders only")
         if q := self.value("q"):
             parts.append(f'matching "{q}"')
+        if junk := self.value("junk"):
+            parts.append(f"flagged “{preset_label(junk)}”")
         return ", ".join(parts)
 
 
@@ -209,40 +212,3 @@ class ConfirmDeletionForm(forms.Form):
             if not (data.get("reason") or "").strip():
                 self.add_error("reason", "Say why these orders are being deleted.")
         return data
-
-
-class CallFilterForm(forms.Form):
-    """Filters of the audit page."""
-
-    endpoint = forms.ChoiceField(
-        required=False, choices=[("", "All endpoints"), *CallEndpoint.choices]
-    )
-    outcome = forms.ChoiceField(required=False, choices=[("", "All outcomes"), *CALL_OUTCOMES])
-    user = forms.CharField(required=False, max_length=150)
-    account = forms.ModelChoiceField(queryset=None, required=False, empty_label="All accounts")
-    date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    deletion = forms.IntegerField(
-        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["account"].queryset = accounts_for_user(user)
-
-    def filter(self, calls: QuerySet[FinerWorksCall]) -> QuerySet[FinerWorksCall]:
-        if not self.is_valid():
-            return calls.none()  # never "every call" for a filter that could not be read
-        data = self.cleaned_data
-        if data.get("endpoint"):
-            calls = calls.filter(endpoint=data["endpoint"])
-        if data.get("outcome"):
-            calls = calls.filter(outcome=data["outcome"])
-        if data.get("user"):
-            calls = calls.filter(acting_username=data["user"].strip())
-        if data.get("account"):
-            calls = calls.filter(account=data["account"])
-        if data.get("date"):
-            calls = calls.filter(created_at__date=data["date"])
-        if data.get("deletion"):
-            calls = calls.filter(bulk_deletion_id=data["deletion"])
-        return calls

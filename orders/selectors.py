@@ -27,6 +27,9 @@ LIST_COLUMNS = (
     "state",
     "first_seen_at",
     "claimed_by_id",
+    # The junk finder's reasons (shown when a preset is active).
+    "fingerprint",
+    "incomplete",
 )
 # Counting stops here: past it the list says "10,000+" and pages by cursor, so no page
 # costs more on a million orders than on a hundred thousand.

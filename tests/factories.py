@@ -5,6 +5,7 @@ from django.contrib.auth.models import Permission, User
 from django.utils import timezone
 
 from orders.models import PendingOrder
+from orders.services.facets import account_facets_refresh
 from orders.services.sync_snapshot import mirrored_fields, record_hash
 
 
@@ -46,3 +47,4 @@ def add_orders(account, n, start=1, **overrides):
             )
         )
     PendingOrder.objects.bulk_create(rows)
+    account_facets_refresh([account.pk])  # as a sync does

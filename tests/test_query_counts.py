@@ -24,8 +24,9 @@ from tests.factories import add_orders
 
 LIST = reverse("orders:list")
 NEXT = re.compile(r'<a href="\?([^"]*)" rel="next">')
-# session, user, permissions, accounts, capped count, page, newest syncs, workers' beat
-MAX_LIST_QUERIES = 8
+# session, user, permissions, accounts (with their facets), capped count, page, newest
+# syncs, workers' beat, saved views
+MAX_LIST_QUERIES = 9
 
 
 def queries_for(client, url, params=None):

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from orders.models import BulkRestore, FinerWorksAccount, PendingOrder
+from orders.services import bulk_restore_confirm, bulk_restore_run, bulk_restore_start
 from tests.helpers import confirm
 from tests.restore_helpers import (
     SAVE,
@@ -33,7 +34,12 @@ def test_an_unknown_outcome_is_checked_again_on_request_and_never_resent(
     client.force_login(restorer)
     deletion, originals = deleted_orders(fw, client, 1, seed=701)
     fw.add_fault(SAVE, "saved_but_500")
-    fw.add_fault(LIST, "500")  # and the listing that would tell fails too
+
+    def listing_fails_after_the_save(entry):  # the listing that would tell fails too
+        if entry["endpoint"] == SAVE:
+            fw.add_fault(LIST, "500")
+
+    fw.on_request = listing_fails_after_the_save
 
     restore, page = restore_deletion(client, deletion)
 
@@ -41,6 +47,7 @@ def test_an_unknown_outcome_is_checked_again_on_request_and_never_resent(
     assert outcomes(restore) == {originals[0].fulfillment_id: Outcome.UNVERIFIED}
     assert "Check again" in page.content.decode()
 
+    fw.on_request = None
     again = client.post(reverse("orders:restore_recheck", args=[restore.pk]), follow=True)
 
     restore.refresh_from_db()
@@ -50,20 +57,72 @@ def test_an_unknown_outcome_is_checked_again_on_request_and_never_resent(
     assert "restored with new ids" in again.content.decode()
 
 
-def test_a_save_that_timed_out_unapplied_is_not_saved_and_can_be_restored_again(
+def test_a_timed_out_save_stays_unknown_until_staff_release_it_then_it_can_be_restored(
     fw, client, restorer, owner_account
 ):
     client.force_login(restorer)
     deletion, originals = deleted_orders(fw, client, 1, seed=702)
     fw.add_fault(SAVE, "read_timeout")
 
-    restore, _ = restore_deletion(client, deletion)
+    restore, page = restore_deletion(client, deletion)
+
+    assert outcomes(restore) == {originals[0].fulfillment_id: Outcome.UNVERIFIED}
+    assert "does not prove it was not saved" in page.content.decode()
+    blocked = client.post(reverse("orders:restore_create"), {"deletion": deletion.pk}, follow=True)
+    assert "restored already" in blocked.content.decode()  # still claimed: never resent
+    release = reverse("orders:restore_release", args=[restore.pk])
+    client.post(release, {})  # without the tick: nothing happens
+    assert outcomes(restore) == {originals[0].fulfillment_id: Outcome.UNVERIFIED}
+
+    client.post(release, {"checked": "yes"})
 
     assert outcomes(restore) == {originals[0].fulfillment_id: Outcome.NOT_SAVED}
-    assert fw.orders() == []
-    second, _ = restore_deletion(client, deletion)  # released: a new, confirmed restore
+    second, _ = restore_deletion(client, deletion)
     assert outcomes(second) == {originals[0].fulfillment_id: Outcome.RESTORED}
     assert len(fw.orders()) == 1
+
+
+def test_a_success_false_answer_is_an_unknown_outcome_not_a_rejection(
+    fw, client, restorer, owner_account
+):
+    client.force_login(restorer)
+    deletion, originals = deleted_orders(fw, client, 1, seed=705)
+    fw.add_fault(SAVE, "success_false")
+
+    restore, _ = restore_deletion(client, deletion)
+
+    assert outcomes(restore) == {originals[0].fulfillment_id: Outcome.UNVERIFIED}
+    assert PendingOrder.objects.get(pk=originals[0].pk).restore_claimed_by_id == restore.pk
+
+
+def test_an_identical_order_already_pending_is_never_taken_for_the_restored_one(
+    fw, client, restorer, owner_account
+):
+    client.force_login(restorer)
+    deletion, originals = deleted_orders(fw, client, 1, seed=706)
+    twin = {k: v for k, v in originals[0].raw.items() if k != "fulfillment_id"}
+    fw.add_order(twin)  # imported again at FinerWorks, not mirrored yet
+    fw.add_fault(SAVE, "500")  # nothing saved, answer unclear
+
+    restore, _ = restore_deletion(client, deletion)
+
+    assert outcomes(restore) == {originals[0].fulfillment_id: Outcome.UNVERIFIED}
+    assert not PendingOrder.objects.filter(restored_from__isnull=False).exists()
+
+
+def test_an_order_a_sync_found_listed_again_after_confirming_is_not_saved(
+    fw, client, restorer, owner_account
+):
+    client.force_login(restorer)
+    deletion, originals = deleted_orders(fw, client, 1, seed=707)
+    restore = bulk_restore_start(user=restorer, via="dashboard", deletion=deletion)
+    bulk_restore_confirm(restore=restore, user=restorer)  # queued; no worker yet
+    PendingOrder.objects.filter(pk=originals[0].pk).update(state=PendingOrder.State.PENDING)
+
+    bulk_restore_run(restore=restore, acting_user=restorer)
+
+    assert outcomes(restore) == {originals[0].fulfillment_id: Outcome.NOT_SENT}
+    assert fw.requests_for(SAVE) == []
 
 
 def test_a_rate_limited_save_is_not_retried_and_stops_the_run(fw, client, restorer, owner_account):

@@ -116,6 +116,8 @@ class PendingOrderAdmin(ReadOnlyAdmin):
         orders ticked (deleted by fwadmin, within the window) in a draft, and its
         confirmation page sends exactly what it shows."""
         if request.POST.get("select_across") == "1":
+            if self._refuse_ungranted_filter(request, record=_restore_refusal):
+                return None
             start = {"orders": queryset}
         else:
             start = {"ids": _ids(request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME))}
@@ -129,7 +131,7 @@ class PendingOrderAdmin(ReadOnlyAdmin):
             return None
         return HttpResponseRedirect(reverse("orders:restore_confirm", args=[restore.pk]))
 
-    def _refuse_ungranted_filter(self, request) -> bool:
+    def _refuse_ungranted_filter(self, request, record=None) -> bool:
         """A select-all filtered on an account the user may not act for: refused, audited
         (as the dashboard does), rather than an empty selection without a trace."""
         named = [
@@ -144,11 +146,19 @@ class PendingOrderAdmin(ReadOnlyAdmin):
             return False
         for account in FinerWorksAccount.objects.filter(pk__in=ungranted):
             reason = f"{request.user} tried to select all orders of ungranted account {account}."
-            services.delete_refusal_record(user=request.user, account=account, reason=reason)
+            (record or _delete_refusal)(request.user, account, reason)
         self.message_user(
             request, "The filter names an account you may not act for.", messages.ERROR
         )
         return True
+
+
+def _delete_refusal(user, account, reason) -> None:
+    services.delete_refusal_record(user=user, account=account, reason=reason)
+
+
+def _restore_refusal(user, account, reason) -> None:
+    services.restore_refusal_record(user=user, account=account, ids=[], reason=reason)
 
 
 def _ids(values) -> list[int]:

@@ -7,6 +7,7 @@ from .accounts import AccountGrant, FinerWorksAccount
 from .audit import CALL_OUTCOMES, AppendOnlyQuerySet, CallEndpoint, CallPurpose, FinerWorksCall
 from .deletions import BulkDeletion, BulkDeletionItem
 from .orders import LIST_FILTER_COLUMNS, LIST_ORDER, LIST_ORDER_DESC, PendingOrder
+from .preferences import ListPreference, SavedView
 from .restores import BulkRestore, BulkRestoreItem
 from .syncs import SyncRun, SyncSchedule, WorkerBeat
 
@@ -26,7 +27,9 @@ __all__ = [
     "CaseInsensitiveIndex",
     "FinerWorksAccount",
     "FinerWorksCall",
+    "ListPreference",
     "PendingOrder",
+    "SavedView",
     "SyncRun",
     "SyncSchedule",
     "WorkerBeat",

@@ -45,6 +45,12 @@ class FinerWorksAccount(models.Model):
     )
     verified_at = models.DateTimeField(null=True, blank=True)
     verification_note = models.TextField(blank=True)
+    facets = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Pending orders per source, per shipping code and per junk preset, kept "
+        "by the sync and after each deletion or restore (the list's filter choices).",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Upper
 
 from orders.db import CaseInsensitiveIndex
@@ -135,6 +135,18 @@ class PendingOrder(models.Model):
                 name="po_shipping_list",
             ),
             models.Index(fields=["fulfillment_id"], name="po_fulfillment_id"),
+            # The junk finder: the copies of an order in its account (duplicate presets),
+            # and the flagged orders in the list's order (few, so partial indexes).
+            models.Index(fields=["order_po", "account", "state"], name="po_po_copies"),
+            models.Index(fields=["fingerprint", "account", "state"], name="po_fingerprint_copies"),
+            models.Index(
+                fields=["state", *LIST_ORDER], condition=Q(test_mode=True), name="po_test_list"
+            ),
+            models.Index(
+                fields=["state", *LIST_ORDER],
+                condition=~Q(incomplete=""),
+                name="po_incomplete_list",
+            ),
         ]
         permissions = [
             ("delete_at_finerworks", "Can delete pending orders at FinerWorks"),

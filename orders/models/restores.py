@@ -52,6 +52,12 @@ class BulkRestore(models.Model):
         default=0, help_text="Fencing token: only the current run attempt may write."
     )
     phase = models.CharField(max_length=10, choices=RestorePhase.choices, blank=True)
+    listed_before = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Per account, ids FinerWorks listed before the first save that the mirror "
+        "did not know: never taken for a re-created order.",
+    )
 
     class Meta:
         ordering = ["-created_at"]

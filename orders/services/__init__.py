@@ -24,8 +24,21 @@ from .deletion_drafts import (
 from .deletion_run import bulk_deletion_run
 from .deletion_start import bulk_deletion_start
 from .deletion_status import bulk_deletion_progress, bulk_deletion_report, bulk_deletion_totals
+from .facets import account_facets_refresh, facets_for
+from .list_views import (
+    list_density,
+    list_density_set,
+    saved_view_create,
+    saved_view_delete,
+    saved_views_for,
+)
 from .restore_confirm import bulk_restore_confirm
-from .restore_control import bulk_restore_recheck, bulk_restore_recheck_allowed
+from .restore_control import (
+    bulk_restore_recheck,
+    bulk_restore_recheck_allowed,
+    bulk_restore_release,
+    user_may_recheck,
+)
 from .restore_run import bulk_restore_run
 from .restore_start import (
     bulk_restore_accounts,
@@ -33,6 +46,7 @@ from .restore_start import (
     bulk_restore_start,
     restorable_orders,
     restore_for_user,
+    restore_refusal_record,
     restore_window_start,
 )
 from .restore_status import bulk_restore_progress, bulk_restore_report, bulk_restore_totals
@@ -44,6 +58,7 @@ from .workers import worker_beat, worker_here, worker_is_running
 
 __all__ = [
     "SyncSummary",
+    "account_facets_refresh",
     "account_owner_get_or_create",
     "bulk_deletion_accounts",
     "bulk_deletion_cancel",
@@ -67,23 +82,32 @@ __all__ = [
     "bulk_restore_progress",
     "bulk_restore_recheck",
     "bulk_restore_recheck_allowed",
+    "bulk_restore_release",
     "bulk_restore_report",
     "bulk_restore_run",
     "bulk_restore_start",
     "bulk_restore_totals",
     "restorable_orders",
     "restore_for_user",
+    "restore_refusal_record",
     "restore_window_start",
     "delete_refusal_record",
+    "facets_for",
     "finerworks_account_verify",
     "finerworks_call_record",
     "finerworks_call_refusal_record",
+    "list_density",
+    "list_density_set",
     "mirror_staleness",
     "pending_orders_sync",
+    "saved_view_create",
+    "saved_view_delete",
+    "saved_views_for",
     "scheduled_sync_claim",
     "sync_runs_execute",
     "sync_runs_request",
     "sync_status_rows",
+    "user_may_recheck",
     "worker_beat",
     "worker_here",
     "worker_is_running",

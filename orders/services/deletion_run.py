@@ -26,6 +26,7 @@ from .deletion_fence import RunFence, Superseded
 from .deletion_send import StopRun, not_sent, preflight, refused, send_chunks
 from .deletion_status import DeletionTotals, bulk_deletion_totals
 from .deletion_verify import LIST_CHUNK, items_with, mark_orders_gone, verify_sent
+from .facets import account_facets_refresh
 
 Outcome = BulkDeletionItem.Outcome
 State = BulkDeletion.State
@@ -113,6 +114,7 @@ def _finish(fence: RunFence, state: str, error: str) -> None:
         PendingOrder.objects.filter(claimed_by=deletion).exclude(pk__in=in_flight).update(
             claimed_by=None
         )
+        account_facets_refresh(deletion.items.values_list("account_id", flat=True).distinct())
     deletion.refresh_from_db()
 
 

@@ -199,3 +199,51 @@ def bulk_deletion_report(deletion: BulkDeletion) -> list[tuple[str, str]]:
     if deletion.error_message:
         report.append(("error", deletion.error_message))
     return report
+
+
+# What staff asked for; any other outcome of a finished deletion is a problem.
+OUTCOMES_DONE = (Outcome.DELETED, Outcome.ALREADY_GONE)
+OUTCOMES_PROBLEM = (
+    Outcome.REJECTED,
+    Outcome.UNVERIFIED,
+    Outcome.STILL_PENDING,
+    Outcome.NOT_SENT,
+    Outcome.CLAIMED,
+)
+OUTCOMES_OPEN = (Outcome.SENDING, Outcome.SELECTED)
+OUTCOMES_PROBLEMS_FIRST = (*OUTCOMES_PROBLEM, *OUTCOMES_OPEN, *OUTCOMES_DONE)  # result page
+OUTCOME_SHORT = {
+    Outcome.DELETED: "deleted",
+    Outcome.ALREADY_GONE: "already gone",
+    Outcome.REJECTED: "rejected",
+    Outcome.UNVERIFIED: "unverified",
+    Outcome.STILL_PENDING: "still pending",
+    Outcome.NOT_SENT: "not sent",
+    Outcome.CLAIMED: "claimed by another deletion",
+}  # the others: their label
+
+
+def outcome_counts(deletion_ids) -> dict[int, dict[str, int]]:
+    """{deletion id: {outcome: n}} of many deletions, in one grouped query."""
+    rows = (
+        BulkDeletionItem.objects.filter(deletion_id__in=list(deletion_ids))
+        .values("deletion", "outcome")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for row in rows:
+        counts.setdefault(row["deletion"], {})[row["outcome"]] = row["n"]
+    return counts
+
+
+def outcome_summary(counts: dict[str, int]) -> list[tuple[str, str, int]]:
+    """(outcome, short words, n) of the outcomes present: what was done, then problems."""
+    order = (*OUTCOMES_DONE, *OUTCOMES_PROBLEM, *OUTCOMES_OPEN)
+    return [(o.value, OUTCOME_SHORT.get(o) or _words(o), counts[o]) for o in order if counts.get(o)]
+
+
+def finished_with_problems(deletion: BulkDeletion, counts: dict[str, int]) -> bool:
+    """Finished, but not every order was deleted (or found already gone)."""
+    done = sum(counts.get(o, 0) for o in OUTCOMES_DONE)
+    return deletion.state == BulkDeletion.State.FINISHED and sum(counts.values()) > done

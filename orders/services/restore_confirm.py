@@ -27,13 +27,15 @@ def bulk_restore_confirm(*, restore: BulkRestore, user) -> bool:
     if restore.created_by_id != user.pk or not user_can_restore_at_finerworks(user):
         raise PermissionDenied("Only the person who prepared this restore may confirm it.")
     if restore_draft_expired(restore):
-        deletion_move(
-            restore, sources=[State.AWAITING], target=State.CANCELLED, finished_at=timezone.now()
-        )
         note = f"Expired: not confirmed within {settings.FWADMIN_DRAFT_EXPIRES_MINUTES} minutes."
-        BulkRestore.objects.filter(pk=restore.pk).update(error_message=note)
-        restore_items_move(restore.items, sources=SELECTED, target=Outcome.NOT_SENT, note=note)
-        raise ValidationError(f"{note} Nothing was sent; start the restore again.")
+        # Only if this call wins: another tab may have confirmed it a moment ago.
+        if deletion_move(
+            restore, sources=[State.AWAITING], target=State.CANCELLED, finished_at=timezone.now()
+        ):
+            BulkRestore.objects.filter(pk=restore.pk).update(error_message=note)
+            restore_items_move(restore.items, sources=SELECTED, target=Outcome.NOT_SENT, note=note)
+            raise ValidationError(f"{note} Nothing was sent; start the restore again.")
+        return False
     if restore.state != State.AWAITING:
         return False
     kind, reason = bulk_restore_refusals(restore, user)

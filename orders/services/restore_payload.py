@@ -23,21 +23,38 @@ def restore_payload(record: dict) -> dict:
 def restore_source(record: dict) -> str:
     """The save call's `source` (required, at most 50 characters): the order's own."""
     source = record.get("source")
-    return (source if isinstance(source, str) and source.strip() else FALLBACK_SOURCE)[:50]
+    source = source.strip()[:50].strip() if isinstance(source, str) else ""
+    return source or FALLBACK_SOURCE
 
 
 def restore_fingerprint(record: dict) -> str:
     """What identifies a re-created order in a listing when FinerWorks' answer did not say
     its id: PO, recipient and items (SKU, quantity), not fields FinerWorks may add."""
-    items = record.get("order_items") or []
-    lines = sorted(
+    key = [str(record.get("order_po") or ""), record.get("recipient") or {}, _lines(record)]
+    text = json.dumps(key, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _lines(record: dict) -> list[tuple[str, str]]:
+    items = record.get("order_items")
+    items = items if isinstance(items, list) else []
+    return sorted(
         (str(item.get("product_sku") or ""), str(item.get("product_qty") or ""))
         for item in items
         if isinstance(item, dict)
     )
-    key = [str(record.get("order_po") or ""), record.get("recipient") or {}, lines]
-    text = json.dumps(key, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def restore_same_order(listed: dict, original: dict) -> bool:
+    """Whether a listed record is this order re-created: its PO and items (SKU, quantity).
+    Looser than the fingerprint: FinerWorks may fill in recipient fields of its own."""
+    po = str(listed.get("order_po") or "")
+    return po in _pos(original) and _lines(listed) == _lines(original)
+
+
+def _pos(original: dict) -> set[str]:
+    po = str(original.get("order_po") or "")
+    return {po, po.replace("'", "''")}  # as sent, with or without FinerWorks' workaround
 
 
 def _apostrophes_doubled(value):

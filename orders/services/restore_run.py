@@ -11,17 +11,20 @@ from django.db.models import F
 from django.utils import timezone
 
 from orders.deletion_states import deletion_move
+from orders.finerworks.errors import FinerWorksError
 from orders.models import BulkRestore, BulkRestoreItem, PendingOrder
 from orders.permissions import user_can_restore_at_finerworks
 from orders.restore_states import RELEASED, restore_items_move
 
 from .accounts import account_key_refusal
+from .advice import explain
 from .audit import finerworks_client
 from .deletion_fence import RunFence, Superseded
 from .deletion_send import StopRun
+from .facets import account_facets_refresh
 from .restore_send import send_account
 from .restore_start import bulk_restore_accounts, restore_refusal_record
-from .restore_verify import verify_saved
+from .restore_verify import listed_before, verify_saved
 
 State, Outcome = BulkRestore.State, BulkRestoreItem.Outcome
 IN_FLIGHT = [Outcome.SAVING, Outcome.UNVERIFIED]
@@ -57,6 +60,10 @@ def bulk_restore_run(*, restore: BulkRestore, acting_user) -> BulkRestore:
             _not_sent(restore.items, str(exc))
         return _finish(fence, State.FAILED, str(exc))
     except Exception as exc:
+        # Nothing more is sent: what was not sent is released, what was stays to check.
+        if not fence.superseded:
+            with fence.guard():
+                _not_sent(restore.items, f"Not sent: the run stopped unexpectedly ({exc!r}).")
         _finish(fence, State.FAILED, f"The run stopped unexpectedly: {exc!r}")
         raise
     if stop_reason:
@@ -95,6 +102,7 @@ def _finish(fence: RunFence, state: str, error: str) -> BulkRestore:
         PendingOrder.objects.filter(pk__in=released, restore_claimed_by=restore).update(
             restore_claimed_by=None
         )
+        account_facets_refresh(restore.items.values_list("account_id", flat=True).distinct())
     restore.refresh_from_db()
     return restore
 
@@ -147,6 +155,16 @@ def _run_account(fence: RunFence, account, items) -> None:
     # What a dead run sent is settled first, by listing: never sent again.
     if items.filter(outcome__in=IN_FLIGHT).exists():
         verify_saved(fence, account, items, client("restore_verify"), key)
+    if not items.filter(outcome=Outcome.SELECTED).exists():
+        return
+    try:
+        # What FinerWorks lists before the first save: an answer that names no id can
+        # later only be matched with an order that was not there yet (restore_verify).
+        listed_before(fence, account, client("restore_verify"), key)
+    except FinerWorksError as exc:
+        with fence.guard():
+            _not_sent(items, f"FinerWorks could not be listed before saving: {explain(exc)}")
+        return
     try:
         send_account(fence, account, items, client("restore"), key)
     finally:

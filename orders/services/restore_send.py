@@ -13,7 +13,7 @@ from orders.finerworks.errors import (
     RateLimited,
     RequestRejected,
 )
-from orders.models import BulkRestoreItem
+from orders.models import BulkRestoreItem, PendingOrder
 from orders.restore_states import restore_items_move
 
 from .advice import explain
@@ -21,13 +21,16 @@ from .deletion import chunked
 from .deletion_fence import CancelRequested
 from .deletion_send import StopRun
 from .restore_payload import restore_payload, restore_source
+from .restore_start import restore_refusal_record
 
 Outcome = BulkRestoreItem.Outcome
+LISTED_AGAIN = "FinerWorks lists it again (a sync found it pending): not restored."
 
 
 def send_account(fence, account, items, client, key) -> None:
     """Save the account's selected orders; StopRun when nothing more can get through."""
-    selected = items.filter(outcome=Outcome.SELECTED).select_related("order").order_by("pk")
+    selected = items.filter(outcome=Outcome.SELECTED).select_related("order", "account")
+    selected = selected.order_by("pk")
     by_source = sorted(selected, key=lambda item: (restore_source(item.order.raw), item.pk))
     for source, group in groupby(by_source, key=lambda item: restore_source(item.order.raw)):
         for chunk in chunked(list(group), settings.FWADMIN_RESTORE_BATCH_SIZE):
@@ -52,17 +55,39 @@ def _move(rows, sources, target, note, **values) -> int:
     return restore_items_move(rows, sources=sources, target=target, note=note, **values)
 
 
+def _mark_saving(fence, pending: list[BulkRestoreItem]) -> list[BulkRestoreItem]:
+    """Mark the chunk "saving" before it goes; the items actually moved (an order a sync
+    found listed again since is pending: it is not restored)."""
+    rows = _rows(pending)
+    with fence.guard(unless_cancelled=True, phase="saving"):
+        revived = rows.exclude(order__state=PendingOrder.State.DELETED)
+        _move(revived, [Outcome.SELECTED], Outcome.NOT_SENT, LISTED_AGAIN)
+        # Marked before sending: if this process dies, the next run lists, not resends.
+        _move(rows, [Outcome.SELECTED], Outcome.SAVING, "", sent_at=timezone.now())
+        moved = set(
+            rows.filter(outcome=Outcome.SAVING, sent_at__isnull=False).values_list("pk", flat=True)
+        )
+    return [item for item in pending if item.pk in moved]
+
+
 def _send_chunk(fence, client, key, chunk: list[BulkRestoreItem], source: str) -> None:
-    pending = chunk
+    pending = _mark_saving(fence, chunk)
     while pending:
-        with fence.guard(unless_cancelled=True, phase="saving"):
-            # Marked before sending: if this process dies, the next run lists, not resends.
-            _move(_rows(pending), [Outcome.SELECTED], Outcome.SAVING, "", sent_at=timezone.now())
-        orders = [restore_payload(item.order.raw) for item in pending]
         try:
+            orders = [restore_payload(item.order.raw) for item in pending]
             response = client.save_pending_orders(orders, source=source, account_key=key)
+        except ValueError as exc:  # fwadmin would not send it (the client's own checks)
+            _not_sendable(fence, pending, exc)
+            return
         except RequestRejected as exc:
-            pending = _rejected(fence, pending, exc)  # the orders FinerWorks did not name
+            if exc.http_status is not None and exc.http_status < 300:
+                # "success: false" with HTTP 200 does not say nothing was saved: unknown.
+                _note_unknown(fence, pending, exc)
+                return
+            # A 400 is FinerWorks' validation: nothing of the call was saved.
+            pending = _rejected(fence, pending, exc)
+            if pending:
+                pending = _mark_saving(fence, pending)
             continue
         except (CredentialsRejected, ConnectionFailed) as exc:
             # Nothing was saved: the credentials were refused, or nothing got through.
@@ -73,13 +98,35 @@ def _send_chunk(fence, client, key, chunk: list[BulkRestoreItem], source: str) -
         except FinerWorksError as exc:
             # Outcome unknown (5xx, timeout, unreadable answer): listing decides, and no
             # order of this call is ever sent again on a guess.
-            with fence.guard():
-                _rows(pending).update(note=f"The save call failed: {exc}"[:400])
+            _note_unknown(fence, pending, exc)
             if isinstance(exc, RateLimited):
                 raise StopRun(explain(exc)) from exc
             return
         _note_new_ids(fence, pending, orders, response)
         return
+
+
+def _note_unknown(fence, pending, exc) -> None:
+    with fence.guard():
+        _rows(pending).filter(outcome=Outcome.SAVING).update(
+            note=f"The save call failed: {exc}"[:400]
+        )
+
+
+def _not_sendable(fence, pending, exc: ValueError) -> None:
+    """Nothing was sent: settle the items (rejected, audited) instead of leaving them."""
+    reason = f"fwadmin could not send it: {exc}"
+    with fence.guard():
+        _move(_rows(pending), [Outcome.SAVING], Outcome.SELECTED, "")
+        _move(_rows(pending), [Outcome.SELECTED], Outcome.NOT_SENT, reason)
+    for item in pending:
+        restore_refusal_record(
+            user=fence.acting_user,
+            account=item.account,
+            ids=[item.fulfillment_id],
+            reason=reason,
+            restore=fence.deletion,
+        )
 
 
 def _rejected(fence, pending: list[BulkRestoreItem], exc: RequestRejected):

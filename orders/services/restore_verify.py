@@ -2,6 +2,8 @@
 listing shows for its account (and, for a delegated key, the owner does not) is restored.
 A save whose answer gave no id is looked for in the account's whole listing."""
 
+import re
+
 import orjson
 from django.db.models import Min
 from django.utils import timezone
@@ -13,7 +15,7 @@ from orders.restore_states import restore_items_move
 from .accounts import accounts_mark_not_honoured
 from .deletion import chunked
 from .deletion_verify import LIST_CHUNK
-from .restore_payload import restore_fingerprint
+from .restore_payload import restore_fingerprint, restore_same_order
 from .sync_snapshot import mirrored_fields, record_hash
 
 Outcome = BulkRestoreItem.Outcome
@@ -77,6 +79,15 @@ def _verify_ids(fence, account, items: list[BulkRestoreItem], client, key) -> No
             )
             with fence.guard():
                 restore_items_move(one, sources=IN_FLIGHT, target=Outcome.WRONG_ACCOUNT, note=note)
+        elif new_id in listed and not restore_same_order(
+            orjson.loads(listed[new_id]), item.order.raw
+        ):
+            _unsettled(
+                fence,
+                one,
+                f"FinerWorks lists #{new_id}, but not as this order (another "
+                "PO or other items). Not sent again; check it at FinerWorks.",
+            )
         elif new_id in listed:
             with fence.guard():
                 _mirror_restored(account, item, listed[new_id])
@@ -116,53 +127,87 @@ def _mirror_restored(account, item: BulkRestoreItem, record_json: bytes) -> None
     )
 
 
+def listed_before(fence, account, client, key) -> None:
+    """Keep the ids FinerWorks lists now that the mirror does not know (orders created
+    since the last sync, e.g. an identical twin of a deleted order): never a match later."""
+    listed = {o.fulfillment_id for o in client.list_pending_orders(account_key=key).listed_orders}
+    mirrored = PendingOrder.objects.filter(account=account).values_list("fulfillment_id", flat=True)
+    new = listed - set(mirrored)
+    restore = fence.deletion
+    with fence.guard():
+        restore.refresh_from_db(fields=["listed_before"])
+        before = set(restore.listed_before.get(str(account.pk), [])) | new
+        restore.listed_before[str(account.pk)] = sorted(before)
+        type(restore).objects.filter(pk=restore.pk).update(listed_before=restore.listed_before)
+
+
 def _find_by_listing(fence, account, rows, client, key) -> None:
     """The answer gave no id: look for each order among the account's listed ones that
-    fwadmin did not know before the save and no other restore took, by content."""
+    fwadmin did not know before the save and no other restore took, by content. Only a
+    single, unambiguous match counts; absence proves nothing (a listing may be cut short,
+    a save may land late, FinerWorks may change the text): the order stays unknown and
+    claimed until a later check finds it or staff release it."""
     since = rows.aggregate(first=Min("sent_at"))["first"] or timezone.now()
     try:
         response = client.list_pending_orders(account_key=key)
-        listed = [
-            (o.fulfillment_id, o.record_json) for o in response.listed_orders if not o.problem
-        ]
+        listed = [(o.fulfillment_id, o.record_json) for o in response.listed_orders]
     except FinerWorksError as exc:
         _unsettled(
             fence,
             rows,
             f"The save's outcome is unknown and FinerWorks could not be "
-            f"listed to check ({exc}). Not sent again; requeue the restore to check.",
+            f"listed to check ({exc}). Not sent again; press Check again later.",
         )
         return
+    fence.deletion.refresh_from_db(fields=["listed_before"])
+    candidates = _candidates(account, listed, since, fence.deletion)
+    unknown = list(rows.select_related("order").order_by("pk"))
+    wanted: dict[str, int] = {}
+    for item in unknown:
+        fingerprint = restore_fingerprint(item.order.raw)
+        wanted[fingerprint] = wanted.get(fingerprint, 0) + 1
+    for item in unknown:
+        found = candidates.get(restore_fingerprint(item.order.raw), [])
+        one = BulkRestoreItem.objects.filter(pk=item.pk, new_fulfillment_id__isnull=True)
+        if len(found) == 1 and wanted[restore_fingerprint(item.order.raw)] == 1:
+            with fence.guard():
+                one.filter(outcome__in=IN_FLIGHT).update(new_fulfillment_id=found[0])
+        else:
+            _unsettled(fence, one, _unknown_note(item, len(found)))
+
+
+def _candidates(account, listed, since, restore) -> dict[str, list[int]]:
+    """Listed orders that may be a save's: not mirrored before it, not listed before it,
+    not another restore's."""
     known = set(
         PendingOrder.objects.filter(account=account, first_seen_at__lt=since).values_list(
             "fulfillment_id", flat=True
         )
     )
     known |= set(
-        BulkRestoreItem.objects.filter(
-            account=account, new_fulfillment_id__isnull=False
-        ).values_list("new_fulfillment_id", flat=True)
+        BulkRestoreItem.objects.filter(new_fulfillment_id__isnull=False).values_list(
+            "new_fulfillment_id", flat=True
+        )
     )
+    known |= set(restore.listed_before.get(str(account.pk), []))
     candidates: dict[str, list[int]] = {}
     for fid, record_json in sorted(listed):
         if fid not in known:
             candidates.setdefault(restore_fingerprint(orjson.loads(record_json)), []).append(fid)
-    for item in rows.select_related("order").order_by("pk"):
-        found = candidates.get(restore_fingerprint(item.order.raw))
-        if found:
-            BulkRestoreItem.objects.filter(pk=item.pk).update(new_fulfillment_id=found.pop(0))
-            continue
-        with fence.guard():
-            restore_items_move(
-                BulkRestoreItem.objects.filter(pk=item.pk),
-                sources=IN_FLIGHT,
-                target=Outcome.NOT_SAVED,
-                note=_not_saved_note(item),
-            )
+    return candidates
 
 
-def _not_saved_note(item: BulkRestoreItem) -> str:
-    note = f"{item.note} FinerWorks does not list it since, so it was not saved.".strip()
+def _unknown_note(item: BulkRestoreItem, matches: int) -> str:
+    if matches:
+        found = f"FinerWorks lists {matches} new orders like it: fwadmin cannot tell which."
+    else:
+        found = "FinerWorks does not list it now, which does not prove it was not saved."
+    # A re-check keeps what went wrong with the save, not the previous check's words.
+    failure = re.split(r" ?FinerWorks (?:does not list it now|lists \d+ new orders)", item.note)[0]
+    note = (
+        f"{failure} {found} Not sent again: press Check again later, or Release it "
+        "once you have checked at FinerWorks that no copy exists."
+    ).strip()
     if "'" in orjson.dumps(item.order.raw).decode():
         note += (
             " Its text holds an apostrophe, which FinerWorks' save is known to fail on "

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from orders.models import FinerWorksAccount, PendingOrder
 
+from .facets import account_facets_refresh
 from .last_seen import last_seen_kept
 from .sync_relisted import orders_listed_again_flag
 from .sync_snapshot import Snapshot, mirrored_fields, record_digest
@@ -89,6 +90,8 @@ def snapshot_apply(account: FinerWorksAccount, snapshot: Snapshot, summary, prog
         FinerWorksAccount.objects.filter(pk=account.pk).update(**stamps)
     for name, value in stamps.items():
         setattr(account, name, value)
+    if writes.count or not account.facets:
+        account_facets_refresh([account.pk])
     if writes.deleted_pks:
         summary.listed_again = orders_listed_again_flag(account, writes.deleted_pks, now)
 

@@ -14,13 +14,16 @@ from orders.views.deletions import (
     DeletionRecordsView,
     DeletionRequeueView,
 )
-from orders.views.orders import OrderDetailView, OrderListView
+from orders.views.list_actions import DensityView, SavedViewCreateView, SavedViewDeleteView
+from orders.views.order_detail import OrderDetailView
+from orders.views.orders import OrderCountView, OrderListView
 from orders.views.restores import (
     RestoreConfirmView,
     RestoreCreateView,
     RestoreDetailView,
     RestoreDiscardView,
     RestoreRecheckView,
+    RestoreReleaseView,
 )
 from orders.views.syncs import RefreshView, SyncStatusView
 
@@ -37,13 +40,18 @@ __all__ = [
     "DeletionProgressView",
     "DeletionRecordsView",
     "DeletionRequeueView",
+    "DensityView",
+    "OrderCountView",
     "OrderDetailView",
     "OrderListView",
     "RefreshView",
+    "SavedViewCreateView",
+    "SavedViewDeleteView",
     "RestoreConfirmView",
     "RestoreCreateView",
     "RestoreDetailView",
     "RestoreDiscardView",
     "RestoreRecheckView",
+    "RestoreReleaseView",
     "SyncStatusView",
 ]

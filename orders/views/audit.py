@@ -11,7 +11,7 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 
 from orders import selectors
-from orders.forms import CallFilterForm
+from orders.forms_audit import CallFilterForm
 from orders.views.base import CanViewAudit, numbered_page
 from orders.views.order_page import query_without, time_labels
 

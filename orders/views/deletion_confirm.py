@@ -16,10 +16,12 @@ from django.views.generic import TemplateView
 
 from orders import permissions, selectors, services
 from orders.forms import ConfirmDeletionForm, OrderFilterForm, SelectionForm
+from orders.junk_presets import extra_copies
 from orders.models import BulkDeletion, FinerWorksAccount
 from orders.parsing import whole_number
 from orders.tasks import bulk_deletion_enqueue
 from orders.views.base import CanDelete, numbered_page
+from orders.views.list_context import extras_offer
 
 
 class DeletionCreateView(CanDelete, View):
@@ -29,6 +31,8 @@ class DeletionCreateView(CanDelete, View):
 
     def post(self, request):
         user = request.user
+        if request.POST.get("extras") in ("oldest", "newest"):
+            return self._extra_copies(request)
         selection = SelectionForm(request.POST)
         if not selection.is_valid():
             for error in selection.errors.values():
@@ -60,6 +64,34 @@ class DeletionCreateView(CanDelete, View):
                     scope_description="orders ticked by hand",
                     return_url=back,
                 )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(back)
+        return redirect("orders:deletion_confirm", pk=deletion.pk)
+
+    def _extra_copies(self, request):
+        """ "Select the extra copies" of a duplicate preset: all but one order of each
+        group, frozen as a draft like any selection (the same confirmation page)."""
+        user, back = request.user, _list_url(request.POST)
+        filters = OrderFilterForm(request.POST, user=user)
+        keep = request.POST["extras"]
+        if not filters.is_valid() or not extras_offer(filters.value("junk", "")):
+            if "account" in filters.errors:
+                _refuse_filter_account(user, request.POST.get("account"))
+                raise PermissionDenied("The filter names an account you may not act for.")
+            messages.error(request, "Choose a duplicate preset first; nothing was selected.")
+            return redirect(back)
+        matching = filters.filter(selectors.pending_orders_for_user(user))
+        try:
+            deletion = services.bulk_deletion_start(
+                user=user,
+                via="dashboard",
+                orders=extra_copies(matching, filters.value("junk"), keep=keep),
+                by_filter=True,
+                scope_description=f"the extra copies (keeping the {keep} of each group) of "
+                f"orders {filters.describe()}",
+                return_url=back,
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect(back)

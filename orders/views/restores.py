@@ -124,6 +124,27 @@ class RestoreRecheckView(CanRestore, View):
         return redirect("orders:restore_detail", pk=pk)
 
 
+class RestoreReleaseView(CanRestore, View):
+    """Staff checked at FinerWorks: the orders of unknown outcome were not created."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        restore = get_object_or_404(selectors.bulk_restores_for_user(request.user), pk=pk)
+        if request.POST.get("checked") != "yes":
+            messages.error(request, "Tick the box once you have checked at FinerWorks.")
+            return redirect("orders:restore_detail", pk=pk)
+        try:
+            n = services.bulk_restore_release(restore=restore, user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("orders:restore_detail", pk=pk)
+        messages.info(
+            request, f"{n} order{'s' if n != 1 else ''} released: they may be restored again."
+        )
+        return redirect("orders:restore_detail", pk=pk)
+
+
 class RestoreDetailView(CanViewOrders, TemplateView):
     template_name = "orders/restore_detail.html"
 
@@ -134,8 +155,13 @@ class RestoreDetailView(CanViewOrders, TemplateView):
             restore=restore,
             progress=services.bulk_restore_progress(restore),
             report=services.bulk_restore_report(restore) if restore.is_done else [],
-            can_recheck=permissions.user_can_restore_at_finerworks(self.request.user)
+            can_recheck=services.user_may_recheck(self.request.user, restore)
             and services.bulk_restore_recheck_allowed(restore),
+            can_release=services.user_may_recheck(self.request.user, restore)
+            and restore.is_done
+            and restore.items.filter(
+                outcome="unverified", new_fulfillment_id__isnull=True
+            ).exists(),
             page=numbered_page(self.request, items, 200),
             calls=restore.calls.order_by("created_at", "id")[:200],
             **kwargs,

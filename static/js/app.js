@@ -14,9 +14,35 @@ document.addEventListener("DOMContentLoaded", () => {
   const allBox = document.getElementById("select-all-matching");
   const bar = document.getElementById("actionbar");
   const table = form.querySelector("table");
-  const total = Number(table.dataset.total || 0);
-  const capped = table.dataset.capped === "1";  // the count stopped early: "N+" matching
+  let total = Number(table.dataset.total || 0);
+  let capped = table.dataset.capped === "1";  // the count stopped early: "N+" matching
+  const clear = document.getElementById("clear-selection");
+  const remove = document.getElementById("delete-selected");
   let last = null;
+  if (bar) bar.classList.add("js-managed");  // shown once something is ticked
+  if (clear) {
+    clear.hidden = false;
+    clear.addEventListener("click", () => {
+      boxes.forEach((b) => { b.checked = false; });
+      if (allBox) allBox.checked = false;
+      last = null;
+      update();
+    });
+  }
+
+  // "Select all N+": the exact number, asked for once when it is offered.
+  async function exactCount() {
+    if (!capped || !table.dataset.countUrl) return;
+    capped = false;
+    try {
+      const response = await fetch(table.dataset.countUrl, { headers: { Accept: "application/json" } });
+      if (!response.ok) { capped = true; return; }
+      total = (await response.json()).count;
+      const label = allWrap && allWrap.querySelector(".matching-count");
+      if (label) label.textContent = total.toLocaleString();
+      update();
+    } catch (e) { capped = true; }
+  }
 
   function plural(n, word) {
     return `${n.toLocaleString()} ${word}${n === 1 ? "" : "s"}`;
@@ -30,6 +56,8 @@ document.addEventListener("DOMContentLoaded", () => {
       toggle.indeterminate = n > 0 && !pageDone;
     }
     if (allWrap) allWrap.hidden = !(pageDone && total > boxes.length);
+    if (allWrap && !allWrap.hidden) exactCount();
+    if (remove) remove.disabled = !(n > 0 || (allBox && allBox.checked));
     if (allBox && !pageDone) allBox.checked = false;
     const all = Boolean(allBox && allBox.checked);
     if (bar) bar.classList.toggle("has-selection", n > 0 || all);
