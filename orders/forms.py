@@ -118,7 +118,7 @@ class OrderFilterForm(forms.Form):
         if test_mode:
             orders = orders.filter(test_mode=test_mode == "yes")
         if junk := self.value("junk"):
-            orders = junk_filter(orders, junk)
+            orders = junk_filter(orders, junk, state_field=state_field)
         if q:
             orders = search_orders(orders, q, or_fulfillment_id=whole_number(q.lstrip("#")))
         return orders

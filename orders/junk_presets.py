@@ -42,9 +42,12 @@ def _copies(field: str) -> QuerySet[PendingOrder]:
     ).exclude(pk=OuterRef("pk"))
 
 
-def junk_filter(orders: QuerySet[PendingOrder], preset: str) -> QuerySet[PendingOrder]:
-    """The pending orders of `orders` that the preset flags."""
-    orders = orders.filter(state=PENDING)
+def junk_filter(
+    orders: QuerySet[PendingOrder], preset: str, *, state_field: str = "state"
+) -> QuerySet[PendingOrder]:
+    """The pending orders of `orders` that the preset flags. `state_field`: the list's
+    unindexed alias of the state while searching, so the search's index drives the query."""
+    orders = orders.filter(**{state_field: PENDING})
     if field := DUPLICATE_FIELDS.get(preset):
         return orders.exclude(**{field: ""}).filter(Exists(_copies(field)))
     if preset == "test":

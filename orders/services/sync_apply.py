@@ -195,7 +195,17 @@ def _upsert(account: FinerWorksAccount, batch: list[tuple], now, listed_at) -> N
         values["raw"] = data.decode()
         rows.append([*(values[f.name] for f in fields), cutoff])
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        if connection.vendor == "sqlite":
+            # One statement for the batch: the search's FTS5 table (migration 0016) is
+            # written by a trigger and flushes once per statement, ~150 us a row otherwise.
+            picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(fields)))
+            one = sql.replace(
+                f"VALUES ({placeholders})",
+                f"SELECT {picks} FROM json_each(%s) WHERE true",  # noqa: S608
+            )
+            cursor.execute(one, [orjson.dumps([row[:-1] for row in rows]).decode(), cutoff])
+        else:
+            cursor.executemany(sql, rows)
 
 
 def _values(fid: int, record: dict, digest: str, now) -> dict:
