@@ -87,6 +87,8 @@ def _rows(size: int, account_ids: list[int]):
                 "claimed_by_id": None,
                 "restore_claimed_by_id": None,
                 "restored_from_id": None,
+                "duplicate_po": None,
+                "duplicate_recipient": None,
                 "warning": "",
             }
             if vendor == "sqlite":
@@ -145,6 +147,9 @@ def build(size: int) -> None:
         cursor.execute("CREATE TABLE IF NOT EXISTS bench_stamp (value varchar(100))")
         cursor.execute("DELETE FROM bench_stamp")
         cursor.execute("INSERT INTO bench_stamp (value) VALUES (%s)", [stamp(size)])
+    from orders.services.facets import account_facets_refresh
+
+    account_facets_refresh(account_ids)  # what the sync keeps: duplicate flags, counts
     if connection.vendor == "postgresql":
         # What autovacuum would have done by the time anyone browses a table this size.
         with connection.cursor() as cursor:  # autocommit: VACUUM refuses a transaction

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from orders.db import Unindexed
 from orders.models import PendingOrder
 
 PENDING = PendingOrder.State.PENDING
@@ -27,8 +28,10 @@ PRESETS = {
     "incomplete": "Incomplete",
     "stale": "Not changed for {days} days",
 }
-# The presets whose orders come in groups of copies: "Select the extra copies".
+# The presets whose orders come in groups of copies: "Select the extra copies"; each
+# group's field, and the flag that marks its pending members (kept by duplicates_flag).
 DUPLICATE_FIELDS = {"duplicate_po": "order_po", "same_recipient": "fingerprint"}
+DUPLICATE_FLAGS = {"duplicate_po": "duplicate_po", "same_recipient": "duplicate_recipient"}
 
 
 def preset_label(preset: str) -> str:
@@ -48,8 +51,8 @@ def junk_filter(
     """The pending orders of `orders` that the preset flags. `state_field`: the list's
     unindexed alias of the state while searching, so the search's index drives the query."""
     orders = orders.filter(**{state_field: PENDING})
-    if field := DUPLICATE_FIELDS.get(preset):
-        return orders.exclude(**{field: ""}).filter(Exists(_copies(field)))
+    if flag := DUPLICATE_FLAGS.get(preset):
+        return orders.filter(**{flag: True})
     if preset == "test":
         return orders.filter(test_mode=True)
     if preset == "incomplete":
@@ -75,19 +78,30 @@ def extra_copies(orders: QuerySet[PendingOrder], preset: str, *, keep: str = "ol
     return orders.filter(state=PENDING).exclude(**{field: ""}).filter(Exists(kept_elsewhere))
 
 
-def junk_counts(account) -> dict[str, int]:
-    """How many pending orders of the account each preset flags (kept by the sync)."""
+def duplicates_flag(account) -> None:
+    """Mark the account's pending orders that share a PO / a fingerprint with another
+    pending one (and unmark the rest): the duplicate presets then read one flag."""
     pending = PendingOrder.objects.filter(account=account, state=PENDING)
-    counts = {}
     for preset, field in DUPLICATE_FIELDS.items():
+        flag = DUPLICATE_FLAGS[preset]
         groups = (
             pending.exclude(**{field: ""})
             .values(field)
             .annotate(n=Count("pk"))
             .filter(n__gt=1)
+            .values(field)
             .order_by()
         )
-        counts[preset] = sum(row["n"] for row in groups)
+        pending.filter(**{flag: True}).exclude(**{f"{field}__in": groups}).update(**{flag: None})
+        pending.filter(**{f"{field}__in": groups}).exclude(**{flag: True}).update(**{flag: True})
+
+
+def junk_counts(account) -> dict[str, int]:
+    """How many pending orders of the account each preset flags (kept by the sync)."""
+    pending = PendingOrder.objects.filter(account=account, state=PENDING)
+    counts = {
+        preset: pending.filter(**{flag: True}).count() for preset, flag in DUPLICATE_FLAGS.items()
+    }
     counts["test"] = pending.filter(test_mode=True).count()
     counts["incomplete"] = pending.exclude(incomplete="").count()
     # As of this count (the sync's): the list says the counts are the last sync's.
@@ -132,8 +146,10 @@ def _group_sizes(rows: list[dict], field: str) -> dict[tuple[int, str], int]:
     values = {row[field] for row in rows if row[field] and row["state"] == PENDING}
     if not values:
         return {}
+    # The state unindexed: the (PO / fingerprint, account, state) index must drive this.
     counts = (
-        PendingOrder.objects.filter(state=PENDING, **{f"{field}__in": values})
+        PendingOrder.objects.alias(_state=Unindexed("state"))
+        .filter(_state=PENDING, **{f"{field}__in": values})
         .values("account_id", field)
         .annotate(n=Count("pk"))
         .order_by()

@@ -65,6 +65,7 @@ def corpus(owner_account):
     # Not junk: a copy in another account, a copy no longer pending.
     clean.append(_order(other, _record("DUP-1", last="Twin")))
     _order(a, _record("OK-0", last="Gone"), state="deleted")
+    account_facets_refresh([a.pk, other.pk])  # as the sync does: flags and counts
     return junk, clean, other
 
 

@@ -50,6 +50,12 @@ class PendingOrder(models.Model):
         max_length=200, blank=True, help_text="What FinerWorks would refuse at submit."
     )
     search_text = models.TextField(blank=True, help_text="What the list's search reads.")
+    # Kept by services.facets for pending orders: another pending order of the account
+    # shares this one's PO / fingerprint (so a duplicate preset is one index range).
+    # Nullable (None = no): on SQLite an added NOT NULL column rebuilds the table, and with
+    # it would go the search's triggers (migration 0016).
+    duplicate_po = models.BooleanField(null=True, blank=True)
+    duplicate_recipient = models.BooleanField(null=True, blank=True)
     raw = models.JSONField(help_text="The record exactly as FinerWorks listed it.")
     raw_hash = models.CharField(max_length=64)
     first_seen_at = models.DateTimeField()
@@ -141,6 +147,14 @@ class PendingOrder(models.Model):
             models.Index(fields=["fingerprint", "account", "state"], name="po_fingerprint_copies"),
             models.Index(
                 fields=["state", *LIST_ORDER], condition=Q(test_mode=True), name="po_test_list"
+            ),
+            models.Index(
+                fields=["state", *LIST_ORDER], condition=Q(duplicate_po=True), name="po_dup_po_list"
+            ),
+            models.Index(
+                fields=["state", *LIST_ORDER],
+                condition=Q(duplicate_recipient=True),
+                name="po_dup_recipient_list",
             ),
             models.Index(
                 fields=["state", *LIST_ORDER],

@@ -3,13 +3,15 @@
 
 from django.db.models import QuerySet
 
-from orders.junk_presets import facet_counts, junk_counts
+from orders.junk_presets import duplicates_flag, facet_counts, junk_counts
 from orders.models import FinerWorksAccount
 
 
 def account_facets_refresh(account_ids) -> None:
-    """Recount the accounts' pending orders per source, shipping code and junk preset."""
+    """Recount the accounts' pending orders per source, shipping code and junk preset
+    (flagging the duplicates first)."""
     for account in FinerWorksAccount.objects.filter(pk__in=list(account_ids)):
+        duplicates_flag(account)
         facets = {**facet_counts(account), "junk": junk_counts(account)}
         FinerWorksAccount.objects.filter(pk=account.pk).update(facets=facets)
 
