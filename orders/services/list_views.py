@@ -34,12 +34,15 @@ def view_query(params: QueryDict) -> str:
 
 def saved_view_create(*, user, name: str, params: QueryDict, shared: bool) -> SavedView:
     """Name the list's current search, filters and sort; ValidationError for a bad name."""
-    name = " ".join(name.split())[:80]
+    # No control characters (PostgreSQL refuses a NUL in text; none belongs in a name).
+    name = " ".join("".join(c for c in name if c.isprintable() or c == " ").split())[:80]
     if not name:
         raise ValidationError("Give the view a name.")
     query = view_query(params)
     if not query:
         raise ValidationError("Search or filter first: there is nothing to save.")
+    if len(query) > SavedView._meta.get_field("query").max_length:
+        raise ValidationError("This search is too long to save as a view; shorten it.")
     try:
         with transaction.atomic():
             return SavedView.objects.create(owner=user, name=name, query=query, shared=shared)
