@@ -52,6 +52,16 @@ def deleter(db):
 
 
 @pytest.fixture
+def restorer(db):
+    return make_user(
+        "restorer",
+        "orders.view_pendingorder",
+        "orders.delete_at_finerworks",
+        "orders.restore_at_finerworks",
+    )
+
+
+@pytest.fixture
 def admin_user(db):
     return make_user("boss", superuser=True)
 

@@ -9,53 +9,21 @@ counts; active filters are chips removing just themselves; the count is exact; t
 and Deleted views offer nothing to delete.
 """
 
-from datetime import timedelta
 from http import HTTPStatus
-from itertools import count
 
 import pytest
 from django.http import QueryDict
 from django.urls import reverse
-from django.utils import timezone
 
-from orders.models import BulkDeletion, FinerWorksAccount, FinerWorksCall, PendingOrder
+from orders.models import BulkDeletion, FinerWorksAccount, FinerWorksCall
 from orders.services.facets import account_facets_refresh
-from orders.services.sync_snapshot import mirrored_fields, record_hash
+from tests.junk_helpers import junk_order, junk_record
 from tests.order_list_helpers import ids_in
 
 LIST = reverse("orders:list")
 CREATE = reverse("orders:deletion_create")
 DELETE_BUTTON = "Delete at FinerWorks…"
 EXTRAS_BUTTON = "Select the extra copies (keep the oldest)…"
-_ids = count(1)
-
-
-def _record(po, *, last="Lee", sku="AP1", shipping="SD", test=False, source="web"):
-    return {
-        "order_po": po,
-        "source": source,
-        "shipping_code": shipping,
-        "test_mode": test,
-        "recipient": {"first_name": "Ann", "last_name": last, "address_1": "1 Main St"},
-        "order_items": [
-            {"product_sku": sku, "product_qty": 1, "product_image": {"product_url_file": "u"}}
-        ],
-    }
-
-
-def _order(account, record, *, state="pending"):
-    fid = next(_ids)
-    seen = timezone.now() - timedelta(days=1) + timedelta(seconds=fid)  # a lower id is older
-    return PendingOrder.objects.create(
-        account=account,
-        fulfillment_id=fid,
-        raw={**record, "fulfillment_id": fid},
-        raw_hash=record_hash(record),
-        first_seen_at=seen,
-        last_seen_at=seen,
-        state=state,
-        **mirrored_fields(record),
-    )
 
 
 @pytest.fixture
@@ -65,18 +33,18 @@ def corpus(owner_account, deleter, grant):
     other = FinerWorksAccount.objects.create(name="Other", account_key="k-other")
     grant(deleter, other)
     a = owner_account
-    dup = [_order(a, _record("DUP-1", last=f"D{i}")) for i in range(3)]
-    dup += [_order(a, _record("DUP-2", last=f"E{i}", source="excel")) for i in range(2)]
+    dup = [junk_order(a, junk_record("DUP-1", last=f"D{i}")) for i in range(3)]
+    dup += [junk_order(a, junk_record("DUP-2", last=f"E{i}", source="excel")) for i in range(2)]
     junk = {
         "duplicate_po": dup,
-        "same_recipient": [_order(a, _record(f"RE-{i}", last="Twin")) for i in range(2)],
-        "test": [_order(a, _record("T-1", last="T1", test=True))],
-        "incomplete": [_order(a, _record("I-1", last="I1", shipping=""))],
+        "same_recipient": [junk_order(a, junk_record(f"RE-{i}", last="Twin")) for i in range(2)],
+        "test": [junk_order(a, junk_record("T-1", last="T1", test=True))],
+        "incomplete": [junk_order(a, junk_record("I-1", last="I1", shipping=""))],
     }
-    clean = [_order(a, _record(f"OK-{i}", last=f"Ok{i}", shipping="FS")) for i in range(3)]
-    clean.append(_order(other, _record("DUP-1", last="Far")))
-    _order(a, _record("DUP-1", last="Gone1"), state="gone")
-    _order(a, _record("DUP-1", last="Del1"), state="deleted")
+    clean = [junk_order(a, junk_record(f"OK-{i}", last=f"Ok{i}", shipping="FS")) for i in range(3)]
+    clean.append(junk_order(other, junk_record("DUP-1", last="Far")))
+    junk_order(a, junk_record("DUP-1", last="Gone1"), state="gone")
+    junk_order(a, junk_record("DUP-1", last="Del1"), state="deleted")
     account_facets_refresh([a.pk, other.pk])
     return junk, clean
 

@@ -2,48 +2,14 @@
 (within one account only), test orders, incomplete orders and stale ones; "the extra
 copies" keep one order per group."""
 
-from datetime import timedelta
-from itertools import count
-
 import pytest
-from django.utils import timezone
 
 from orders.junk_presets import extra_copies, junk_filter
 from orders.models import FinerWorksAccount, PendingOrder
 from orders.services.facets import account_facets_refresh
-from orders.services.sync_snapshot import mirrored_fields, record_hash
+from tests.junk_helpers import junk_order, junk_record
 
 pytestmark = pytest.mark.django_db
-_ids = count(1)
-
-
-def _record(po, *, last="Lee", sku="AP1", image=True, shipping="SD", test=False, source="web"):
-    item = {"product_sku": sku, "product_qty": 1}
-    if image:
-        item["product_image"] = {"product_url_file": "https://img.test/a.jpg"}
-    return {
-        "order_po": po,
-        "source": source,
-        "shipping_code": shipping,
-        "test_mode": test,
-        "recipient": {"first_name": "Ann", "last_name": last, "address_1": "1 Main St"},
-        "order_items": [item],
-    }
-
-
-def _order(account, record, *, age_days=0, state="pending"):
-    fid = next(_ids)
-    seen = timezone.now() - timedelta(days=age_days, seconds=fid)
-    return PendingOrder.objects.create(
-        account=account,
-        fulfillment_id=fid,
-        raw={**record, "fulfillment_id": fid},
-        raw_hash=record_hash(record),
-        first_seen_at=seen,
-        last_seen_at=seen,
-        state=state,
-        **mirrored_fields(record),
-    )
 
 
 @pytest.fixture
@@ -51,20 +17,20 @@ def corpus(owner_account):
     other = FinerWorksAccount.objects.create(name="Other", account_key="k-other")
     a = owner_account
     junk = {
-        "duplicate_po": [_order(a, _record("DUP-1", last=f"L{i}")) for i in range(3)],
-        "same_recipient": [_order(a, _record(f"RE-{i}", last="Twin")) for i in range(2)],
-        "test": [_order(a, _record("T-1", last="T1", test=True))],
+        "duplicate_po": [junk_order(a, junk_record("DUP-1", last=f"L{i}")) for i in range(3)],
+        "same_recipient": [junk_order(a, junk_record(f"RE-{i}", last="Twin")) for i in range(2)],
+        "test": [junk_order(a, junk_record("T-1", last="T1", test=True))],
         "incomplete": [
-            _order(a, _record("I-1", last="I1", sku="")),
-            _order(a, _record("I-2", last="I2", image=False)),
-            _order(a, _record("I-3", last="I3", shipping="")),
+            junk_order(a, junk_record("I-1", last="I1", sku="")),
+            junk_order(a, junk_record("I-2", last="I2", image=False)),
+            junk_order(a, junk_record("I-3", last="I3", shipping="")),
         ],
-        "stale": [_order(a, _record("S-1", last="S1"), age_days=45)],
+        "stale": [junk_order(a, junk_record("S-1", last="S1"), age_days=45)],
     }
-    clean = [_order(a, _record(f"OK-{i}", last=f"Ok{i}")) for i in range(4)]
+    clean = [junk_order(a, junk_record(f"OK-{i}", last=f"Ok{i}")) for i in range(4)]
     # Not junk: a copy in another account, a copy no longer pending.
-    clean.append(_order(other, _record("DUP-1", last="Twin")))
-    _order(a, _record("OK-0", last="Gone"), state="deleted")
+    clean.append(junk_order(other, junk_record("DUP-1", last="Twin")))
+    junk_order(a, junk_record("OK-0", last="Gone"), state="deleted")
     account_facets_refresh([a.pk, other.pk])  # as the sync does: flags and counts
     return junk, clean, other
 

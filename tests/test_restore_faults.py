@@ -14,18 +14,12 @@ from tests.restore_helpers import (
     deleted_orders,
     outcomes,
     restore_deletion,
-    restorer_user,
     saved_orders,
     start_restore,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
 LIST = "list_pending_orders"
-
-
-@pytest.fixture
-def restorer(db):
-    return restorer_user()
 
 
 def test_an_unknown_outcome_is_checked_again_on_request_and_never_resent(

@@ -18,18 +18,12 @@ from tests.restore_helpers import (
     deleted_orders,
     outcomes,
     restore_deletion,
-    restorer_user,
     saved_orders,
     start_restore,
     without_id,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def restorer(db):
-    return restorer_user()
 
 
 def test_restoring_a_whole_deletion_recreates_each_order_with_a_new_id_linked_to_the_old(

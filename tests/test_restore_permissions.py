@@ -16,11 +16,6 @@ from tests.restore_helpers import SAVE, deleted_orders, restorer_user, start_res
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def restorer(db):
-    return restorer_user()
-
-
 def test_without_the_restore_permission_there_is_no_button_and_the_urls_answer_403(
     fw, client, restorer, deleter, owner_account
 ):
