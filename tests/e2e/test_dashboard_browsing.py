@@ -65,3 +65,17 @@ def test_search_filter_and_sort_narrow_the_list(open_page, deleter, mirrored):
     page.get_by_role("button", name="Apply").click()
     expect(page.locator(".empty")).to_contain_text("No deleted orders match these filters")
     expect(page.get_by_role("link", name="clear the filters")).to_be_visible()
+
+
+def test_compact_rows_show_at_least_20_orders_on_a_1280_by_900_screen(open_page, viewer, mirrored):
+    page = open_page(viewer, viewport={"width": 1280, "height": 900})
+    page.goto("/orders/")
+    rows = page.locator("table.orders tbody tr")
+    expect(rows).to_have_count(25)
+    bottoms = [box["y"] + box["height"] for box in (r.bounding_box() for r in rows.all())]
+
+    assert sum(bottom <= 900 for bottom in bottoms) >= 20
+    page.get_by_role("button", name="Comfortable rows").click()
+    expect(page.locator("table.orders")).to_have_class(re.compile("density-comfortable"))
+    page.reload()  # remembered
+    expect(page.get_by_role("button", name="Compact rows")).to_be_visible()
