@@ -74,7 +74,8 @@ def extra_copies(orders: QuerySet[PendingOrder], preset: str, *, keep: str = "ol
         before = Q(first_seen_at__lt=OuterRef("first_seen_at")) | Q(
             first_seen_at=OuterRef("first_seen_at"), fulfillment_id__lt=OuterRef("fulfillment_id")
         )
-    kept_elsewhere = _copies(field).filter(before)
+    # The copy kept must stay: not one another deletion already holds.
+    kept_elsewhere = _copies(field).filter(before, claimed_by__isnull=True)
     return orders.filter(state=PENDING).exclude(**{field: ""}).filter(Exists(kept_elsewhere))
 
 

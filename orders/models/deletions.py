@@ -51,6 +51,12 @@ class BulkDeletion(models.Model):
         default=0,
         help_text="Fencing token: counts the runs started; only the current run may write.",
     )
+    keeps_one_per = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="Extra copies of duplicates: the field (order_po or fingerprint) whose "
+        "groups must each keep one pending order when this deletion is confirmed.",
+    )
     # What the run is doing now, for the progress bar (written with each heartbeat).
     phase = models.CharField(max_length=10, choices=DeletionPhase.choices, blank=True)
     chunks_total = models.PositiveIntegerField(default=0, help_text="Delete calls planned.")

@@ -54,6 +54,18 @@ def _allow_listed(payload: dict | None) -> dict:
     return kept
 
 
+def _storable(value):
+    """A value any database keeps: no lone surrogate nor NUL in text (FinerWorks' answer
+    may hold either, and the audit row of an attempt must never fail to be written)."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    return value
+
+
 def finerworks_call_record(
     *,
     result: FinerWorksResponse | FinerWorksError,
@@ -93,6 +105,7 @@ def finerworks_call_record(
             # Records of a list answer fwadmin could not use, named for whoever reads this.
             error_text=result.skipped_note,
         )
+    fields = {name: _storable(value) for name, value in fields.items()}
     with transaction.atomic(durable=True):
         call = FinerWorksCall.objects.create(
             acting_user=_user_or_none(acting_user),

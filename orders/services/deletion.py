@@ -163,8 +163,32 @@ def bulk_deletion_confirm(
             for chunk in chunked(pks, 1000):
                 items = BulkDeletionItem.objects.filter(pk__in=chunk)
                 items_move(items, sources=[Outcome.SELECTED], target=outcome, note=note)
+        if deletion.keeps_one_per:
+            _keep_one_per_group(deletion, deletion.keeps_one_per)
     deletion.refresh_from_db()
     return True
+
+
+def _keep_one_per_group(deletion: BulkDeletion, field: str) -> None:
+    """ "The extra copies" never take the last copy of a group: if, since the draft, the
+    copy to keep went (another deletion holds it, or it is gone), the group is let go."""
+    held = PendingOrder.objects.filter(claimed_by=deletion)
+    groups = set(held.values_list("account_id", field))
+    for account_id, value in groups:
+        group = PendingOrder.objects.filter(
+            account_id=account_id, state=PendingOrder.State.PENDING, **{field: value}
+        )
+        if group.filter(claimed_by__isnull=True).exists():
+            continue
+        mine = list(group.filter(claimed_by=deletion).values_list("pk", flat=True))
+        PendingOrder.objects.filter(pk__in=mine).update(claimed_by=None)
+        items_move(
+            deletion.items.filter(order_id__in=mine),
+            sources=[Outcome.SELECTED],
+            target=Outcome.NOT_SENT,
+            note="Not sent: the copy this group was to keep is no longer there (another "
+            "deletion holds it), and a group never loses its last copy this way.",
+        )
 
 
 def _refuse_ignored_keys(deletion, user, accounts) -> None:

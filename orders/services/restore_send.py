@@ -13,6 +13,7 @@ from orders.finerworks.errors import (
     RateLimited,
     RequestRejected,
 )
+from orders.finerworks.payloads import save_payload
 from orders.models import BulkRestoreItem, PendingOrder
 from orders.restore_states import restore_items_move
 
@@ -73,12 +74,14 @@ def _mark_saving(fence, pending: list[BulkRestoreItem]) -> list[BulkRestoreItem]
 def _send_chunk(fence, client, key, chunk: list[BulkRestoreItem], source: str) -> None:
     pending = _mark_saving(fence, chunk)
     while pending:
-        try:
-            orders = [restore_payload(item.order.raw) for item in pending]
-            response = client.save_pending_orders(orders, source=source, account_key=key)
-        except ValueError as exc:  # fwadmin would not send it (the client's own checks)
+        orders = [restore_payload(item.order.raw) for item in pending]
+        try:  # the client's own checks, here: a ValueError later may come after the send
+            save_payload(orders, source, key)
+        except ValueError as exc:  # fwadmin would not send it
             _not_sendable(fence, pending, exc)
             return
+        try:
+            response = client.save_pending_orders(orders, source=source, account_key=key)
         except RequestRejected as exc:
             if exc.http_status is not None and exc.http_status < 300:
                 # "success: false" with HTTP 200 does not say nothing was saved: unknown.
@@ -102,6 +105,11 @@ def _send_chunk(fence, client, key, chunk: list[BulkRestoreItem], source: str) -
             if isinstance(exc, RateLimited):
                 raise StopRun(explain(exc)) from exc
             return
+        except Exception as exc:
+            # Anything else once the call may have gone (the audit write, say): unknown,
+            # left "saving" for the listing, and the run stops.
+            _note_unknown(fence, pending, exc)
+            raise
         _note_new_ids(fence, pending, orders, response)
         return
 

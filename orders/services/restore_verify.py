@@ -8,7 +8,7 @@ import orjson
 from django.db.models import Min
 from django.utils import timezone
 
-from orders.finerworks.errors import FinerWorksError
+from orders.finerworks.errors import BadResponse, FinerWorksError
 from orders.models import BulkRestoreItem, PendingOrder
 from orders.restore_states import restore_items_move
 
@@ -130,14 +130,23 @@ def _mirror_restored(account, item: BulkRestoreItem, record_json: bytes) -> None
 def listed_before(fence, account, client, key) -> None:
     """Keep the ids FinerWorks lists now that the mirror does not know (orders created
     since the last sync, e.g. an identical twin of a deleted order): never a match later."""
-    listed = {o.fulfillment_id for o in client.list_pending_orders(account_key=key).listed_orders}
+    restore = fence.deletion
+    restore.refresh_from_db(fields=["listed_before"])
+    if str(account.pk) in restore.listed_before:
+        return  # taken before this restore's first save; later ones would hold its own
+    response = client.list_pending_orders(account_key=key)
+    if response.unreadable_records:
+        # A record fwadmin cannot read could be a twin it would later take for the save.
+        raise BadResponse(
+            f"FinerWorks listed {len(response.unreadable_records)} unreadable record(s): "
+            "fwadmin cannot tell which orders exist before saving.",
+            endpoint=response.endpoint,
+        )
+    listed = {o.fulfillment_id for o in response.listed_orders}
     mirrored = PendingOrder.objects.filter(account=account).values_list("fulfillment_id", flat=True)
     new = listed - set(mirrored)
-    restore = fence.deletion
     with fence.guard():
-        restore.refresh_from_db(fields=["listed_before"])
-        before = set(restore.listed_before.get(str(account.pk), [])) | new
-        restore.listed_before[str(account.pk)] = sorted(before)
+        restore.listed_before[str(account.pk)] = sorted(new)
         type(restore).objects.filter(pk=restore.pk).update(listed_before=restore.listed_before)
 
 
@@ -150,6 +159,11 @@ def _find_by_listing(fence, account, rows, client, key) -> None:
     since = rows.aggregate(first=Min("sent_at"))["first"] or timezone.now()
     try:
         response = client.list_pending_orders(account_key=key)
+        if response.unreadable_records:  # an unreadable record might be the save's twin
+            raise BadResponse(
+                "FinerWorks listed unreadable records: no match is safe.",
+                endpoint=response.endpoint,
+            )
         listed = [(o.fulfillment_id, o.record_json) for o in response.listed_orders]
     except FinerWorksError as exc:
         _unsettled(

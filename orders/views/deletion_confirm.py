@@ -16,7 +16,7 @@ from django.views.generic import TemplateView
 
 from orders import permissions, selectors, services
 from orders.forms import ConfirmDeletionForm, OrderFilterForm, SelectionForm
-from orders.junk_presets import extra_copies
+from orders.junk_presets import DUPLICATE_FIELDS, extra_copies
 from orders.models import BulkDeletion, FinerWorksAccount
 from orders.parsing import whole_number
 from orders.tasks import bulk_deletion_enqueue
@@ -95,6 +95,8 @@ class DeletionCreateView(CanDelete, View):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect(back)
+        field = DUPLICATE_FIELDS[filters.value("junk")]
+        BulkDeletion.objects.filter(pk=deletion.pk).update(keeps_one_per=field)
         return redirect("orders:deletion_confirm", pk=deletion.pk)
 
 
