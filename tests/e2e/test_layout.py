@@ -1,16 +1,13 @@
 """Layout in a real browser: laptop and tablet widths, and the README's screenshots."""
 
-import os
 import re
-import shutil
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from orders.models import FinerWorksCall, PendingOrder
 from orders.services import pending_orders_sync
 from tests.e2e.conftest import LAPTOP, TABLET
+from tests.e2e.dashboard_helpers import save_screenshots
 
 expect = pytest.importorskip("playwright.sync_api", reason="playwright is not installed").expect
 
@@ -19,10 +16,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
-# The PNGs in docs/ are rewritten only when missing or on request, so that `make test`
-# does not leave a changed working tree behind (times and ids differ on every run).
-UPDATE_SCREENSHOTS = os.environ.get("FWADMIN_UPDATE_SCREENSHOTS") == "1"
 SCROLL_WIDTH = "() => [document.documentElement.scrollWidth, window.innerWidth]"
 
 
@@ -100,13 +93,4 @@ def test_screenshots_of_list_confirmation_and_result(
     page.mouse.move(0, 0)
     shots["result.png"] = page.screenshot(animations="disabled", caret="hide")
 
-    for name, png in shots.items():
-        assert png.startswith(b"\x89PNG\r\n\x1a\n")
-        width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
-        assert (width, height) == (LAPTOP["width"], LAPTOP["height"]), name
-        assert 10_000 < len(png) < 600_000, f"{name} is {len(png)} bytes"
-        (tmp_path / name).write_bytes(png)
-        target = SCREENSHOTS / name
-        if UPDATE_SCREENSHOTS or not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(tmp_path / name, target)
+    save_screenshots({name: (png, LAPTOP) for name, png in shots.items()}, tmp_path)

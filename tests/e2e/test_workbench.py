@@ -2,18 +2,15 @@
 duplicate imports in a handful of actions, the key columns fit a phone, the keyboard reaches
 the first order right after the skip link, and the Deleted view reads as history."""
 
-import os
 import re
-import shutil
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db.models import Count
 
 from orders.models import PendingOrder
 from orders.services import pending_orders_sync
 from tests.e2e.conftest import LAPTOP
+from tests.e2e.dashboard_helpers import save_screenshots
 
 expect = pytest.importorskip("playwright.sync_api", reason="playwright is not installed").expect
 
@@ -23,9 +20,6 @@ pytestmark = [
 ]
 
 PHONE = {"width": 390, "height": 844}
-SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
-# As in test_layout.py: the PNGs are rewritten only when missing or on request.
-UPDATE_SCREENSHOTS = os.environ.get("FWADMIN_UPDATE_SCREENSHOTS") == "1"
 KEY_HEADERS = ["Id", "Order PO", "Recipient", "Account", "State"]
 
 
@@ -200,19 +194,6 @@ def test_a_junk_preset_shows_each_flagged_rows_reason(open_page, deleter, fw, ow
     expect(rows(page)).to_have_count(tests)
     for why in page.locator("td.why").all():
         expect(why).to_contain_text("test order")
-
-
-def save_screenshots(shots: dict[str, tuple[bytes, dict]], tmp_path) -> None:
-    for name, (png, viewport) in shots.items():
-        assert png.startswith(b"\x89PNG\r\n\x1a\n")
-        width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
-        assert (width, height) == (viewport["width"], viewport["height"]), name
-        assert 10_000 < len(png) < 600_000, f"{name} is {len(png)} bytes"
-        (tmp_path / name).write_bytes(png)
-        target = SCREENSHOTS / name
-        if UPDATE_SCREENSHOTS or not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(tmp_path / name, target)
 
 
 def test_screenshots_of_the_junk_finder_and_phone_width(
