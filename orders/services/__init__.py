@@ -37,7 +37,9 @@ from .restore_control import (
     bulk_restore_recheck,
     bulk_restore_recheck_allowed,
     bulk_restore_release,
+    bulk_restore_release_allowed,
     user_may_recheck,
+    user_may_release,
 )
 from .restore_run import bulk_restore_run
 from .restore_start import (
@@ -83,6 +85,7 @@ __all__ = [
     "bulk_restore_recheck",
     "bulk_restore_recheck_allowed",
     "bulk_restore_release",
+    "bulk_restore_release_allowed",
     "bulk_restore_report",
     "bulk_restore_run",
     "bulk_restore_start",
@@ -108,6 +111,7 @@ __all__ = [
     "sync_runs_request",
     "sync_status_rows",
     "user_may_recheck",
+    "user_may_release",
     "worker_beat",
     "worker_here",
     "worker_is_running",

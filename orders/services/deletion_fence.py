@@ -11,8 +11,10 @@ from contextlib import contextmanager
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
+from orders.deletion_states import DeletionState, deletion_move
 from orders.models import BulkDeletion
 from orders.permissions import user_can_delete_at_finerworks, user_may_act_for
 
@@ -23,6 +25,22 @@ class Superseded(Exception):
 
 class CancelRequested(Exception):
     """Staff asked this run to stop: nothing more is sent (what is in flight is verified)."""
+
+
+def run_take(run) -> bool:
+    """Start a queued deletion or restore in this worker; False if another took it. The
+    state change from queued is the lock, and it takes this attempt's fencing token."""
+    now = timezone.now()
+    taken = deletion_move(
+        run,
+        sources=[DeletionState.QUEUED],
+        target=DeletionState.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        run_attempt=F("run_attempt") + 1,
+    )
+    run.refresh_from_db()
+    return taken
 
 
 class RunFence:

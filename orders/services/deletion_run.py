@@ -22,7 +22,7 @@ from .accounts import account_key_refusal
 from .advice import explain
 from .audit import finerworks_client
 from .deletion import bulk_deletion_accounts, chunked
-from .deletion_fence import RunFence, Superseded
+from .deletion_fence import RunFence, Superseded, run_take
 from .deletion_send import StopRun, not_sent, preflight, refused, send_chunks
 from .deletion_status import DeletionTotals, bulk_deletion_totals
 from .deletion_verify import LIST_CHUNK, items_with, mark_orders_gone, verify_sent
@@ -43,19 +43,7 @@ def bulk_deletion_run(*, deletion: BulkDeletion, acting_user) -> DeletionTotals:
     linked to the deletion. Items already sent but not verified (a run that died) are
     verified first and never resent blindly.
     """
-    now = timezone.now()
-    # Only one worker may run a deletion: the state change from queued is the lock, and
-    # it takes this attempt's fencing token.
-    started = deletion_move(
-        deletion,
-        sources=[State.QUEUED],
-        target=State.RUNNING,
-        started_at=now,
-        heartbeat_at=now,
-        run_attempt=F("run_attempt") + 1,
-    )
-    deletion.refresh_from_db()
-    if not started:
+    if not run_take(deletion):  # only one worker may run a deletion
         return bulk_deletion_totals(deletion)
     fence = RunFence(deletion, acting_user)
     # This run's delete calls: planned per account, corrected once each pre-flight knows.

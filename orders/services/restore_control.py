@@ -53,19 +53,33 @@ def bulk_restore_recheck(*, restore: BulkRestore, user) -> None:
     restore.refresh_from_db()
 
 
+def _releasable(restore: BulkRestore):
+    return restore.items.filter(outcome=Outcome.UNVERIFIED, new_fulfillment_id__isnull=True)
+
+
+def user_may_release(user, restore: BulkRestore) -> bool:
+    """The restore's creator (or a superuser), who may restore."""
+    return user_can_restore_at_finerworks(user) and (
+        restore.created_by_id == user.pk or user.is_superuser
+    )
+
+
+def bulk_restore_release_allowed(restore: BulkRestore) -> bool:
+    """The run has ended and left orders of unknown outcome without a new id."""
+    return restore.is_done and _releasable(restore).exists()
+
+
 def bulk_restore_release(*, restore: BulkRestore, user) -> int:
     """Staff checked at FinerWorks that no copy of these orders exists: their unknown
     outcome becomes "not saved" and they may be restored again. Only for a run that has
     ended, only orders without a new id; how many were released."""
-    if not user_can_restore_at_finerworks(user):
-        raise PermissionDenied("You may not restore orders at FinerWorks.")
-    if restore.created_by_id != user.pk and not user.is_superuser:
+    if not user_may_release(user, restore):
         raise PermissionDenied("Only the person who started this restore may release its orders.")
     restore.refresh_from_db()
     if not restore.is_done:
         raise ValidationError(f"Restore #{restore.pk} is still running; wait for it to end.")
     stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M")
-    unknown = restore.items.filter(outcome=Outcome.UNVERIFIED, new_fulfillment_id__isnull=True)
+    unknown = _releasable(restore)
     order_ids = list(unknown.values_list("order_id", flat=True))
     released = restore_items_move(
         unknown,

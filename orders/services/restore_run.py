@@ -7,7 +7,6 @@ sent again (docs/finerworks-api.md, "Restoring").
 """
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import F
 from django.utils import timezone
 
 from orders.deletion_states import deletion_move
@@ -19,7 +18,7 @@ from orders.restore_states import RELEASED, restore_items_move
 from .accounts import account_key_refusal
 from .advice import explain
 from .audit import finerworks_client
-from .deletion_fence import RunFence, Superseded
+from .deletion_fence import RunFence, Superseded, run_take
 from .deletion_send import StopRun
 from .facets import account_facets_refresh
 from .restore_send import send_account
@@ -38,17 +37,7 @@ def bulk_restore_run(*, restore: BulkRestore, acting_user) -> BulkRestore:
     account also without the key: the owner must not list them). Every attempt is audited
     and linked to the restore.
     """
-    now = timezone.now()
-    started = deletion_move(
-        restore,
-        sources=[State.QUEUED],
-        target=State.RUNNING,
-        started_at=now,
-        heartbeat_at=now,
-        run_attempt=F("run_attempt") + 1,
-    )
-    restore.refresh_from_db()
-    if not started:
+    if not run_take(restore):
         return restore
     fence = RunFence(restore, acting_user, may=user_can_restore_at_finerworks, verb="restore")
     try:

@@ -157,12 +157,8 @@ class RestoreDetailView(CanViewOrders, TemplateView):
             report=services.bulk_restore_report(restore) if restore.is_done else [],
             can_recheck=services.user_may_recheck(self.request.user, restore)
             and services.bulk_restore_recheck_allowed(restore),
-            can_release=permissions.user_can_restore_at_finerworks(self.request.user)
-            and (restore.created_by_id == self.request.user.pk or self.request.user.is_superuser)
-            and restore.is_done
-            and restore.items.filter(
-                outcome="unverified", new_fulfillment_id__isnull=True
-            ).exists(),
+            can_release=services.user_may_release(self.request.user, restore)
+            and services.bulk_restore_release_allowed(restore),
             page=numbered_page(self.request, items, 200),
             calls=restore.calls.order_by("created_at", "id")[:200],
             **kwargs,
